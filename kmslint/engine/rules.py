@@ -1,0 +1,157 @@
+"""Loading the rule catalog: one YAML file per rule, validated against a JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import yaml
+
+_SCHEMA_FILE = "rule_schema.json"
+
+
+class RuleError(Exception):
+    """A rule file is invalid. Carries the file and the schema's reason."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    description: str
+    default: Any = None
+    inherit: str = ""  # "KMS002.min_days": take the value of another rule's parameter
+    minimum: Optional[int] = None
+    maximum: Optional[int] = None
+    enum: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: a condition over model facts, or a named Python predicate."""
+
+    when: Optional[Mapping[str, Any]] = None
+    predicate: str = ""
+    at: str = ""
+    message: str = ""
+    level: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    level: str
+    precision: str
+    tags: tuple[str, ...]
+    target: str
+    description: str
+    remediation: Mapping[str, str]
+    checks: tuple[Check, ...]
+    security_severity: str = ""
+    formats: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    mappings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    source: str = ""
+
+
+def rules_dir() -> Path:
+    """``rules/`` ships inside the wheel as ``kmslint/rules_data``; in a checkout it is the repo's."""
+    packaged = Path(str(resources.files("kmslint"))) / "rules_data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+@lru_cache(maxsize=1)
+def rule_schema() -> Mapping[str, Any]:
+    return json.loads(resources.files("kmslint.engine").joinpath(_SCHEMA_FILE).read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def validate_rule_data(data: Any, source: str) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(rule_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise RuleError(f"{source}: {where}: {err.message}")
+
+
+def rule_from_data(data: Mapping[str, Any], source: str) -> Rule:
+    validate_rule_data(data, source)
+    params = {
+        name: Parameter(
+            name=name,
+            type=p["type"],
+            description=p["description"],
+            default=p.get("default"),
+            inherit=p.get("inherit", ""),
+            minimum=p.get("minimum"),
+            maximum=p.get("maximum"),
+            enum=tuple(p.get("enum", ())),
+        )
+        for name, p in (data.get("parameters") or {}).items()
+    }
+    checks = tuple(
+        Check(when=c.get("when"), predicate=c.get("predicate", ""), at=c.get("at", ""), message=c.get("message", ""), level=c.get("level"))
+        for c in data["checks"]
+    )
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        title=data["title"],
+        level=data["level"],
+        precision=data["precision"],
+        tags=tuple(data["tags"]),
+        target=data["target"],
+        description=data["description"].strip(),
+        remediation={k: v.strip() for k, v in data["remediation"].items()},
+        checks=checks,
+        security_severity=data.get("security-severity", ""),
+        formats=tuple(data.get("formats", ())),
+        references=tuple(data.get("references", ())),
+        mappings={k: tuple(v) for k, v in (data.get("mappings") or {}).items()},
+        parameters=params,
+        source=source,
+    )
+
+
+def load_rule_file(path: Path) -> Rule:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{path.name}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RuleError(f"{path.name}: a rule file must be a mapping")
+    rule = rule_from_data(data, path.name)
+    expected = f"{rule.id}-{rule.name}.yaml"
+    if path.name != expected:
+        raise RuleError(f"{path.name}: file name must be {expected}")
+    return rule
+
+
+@lru_cache(maxsize=4)
+def load_rules(directory: Optional[Path] = None) -> tuple[Rule, ...]:
+    """Every rule, sorted by id. Duplicate ids or names are errors."""
+    folder = directory or rules_dir()
+    rules = tuple(sorted((load_rule_file(p) for p in folder.glob("KMS*.yaml")), key=lambda r: r.id))
+    for attr in ("id", "name"):
+        seen: dict[str, str] = {}
+        for r in rules:
+            value = getattr(r, attr)
+            if value in seen:
+                raise RuleError(f"{r.source}: duplicate rule {attr} {value!r} (also in {seen[value]})")
+            seen[value] = r.source
+    return rules
+
+
+def rules_by_id(rules: tuple[Rule, ...]) -> dict[str, Rule]:
+    return {r.id: r for r in rules}

@@ -1,0 +1,59 @@
+"""What a scan produces: findings, suppressed findings, and internal errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .model.values import Location
+
+LEVELS = ("note", "warning", "error")
+LEVEL_RANK = {"none": 99, "note": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is silenced. ``kind`` is SARIF's: ``inSource`` or ``external``."""
+
+    kind: str
+    justification: str
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One result: a rule, a place, a message that says why and how to fix it."""
+
+    location: Location
+    rule_id: str
+    level: str
+    message: str
+    rule_name: str = ""
+    resource: str = ""
+    suppression: Optional[Suppression] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class ScanError:
+    """kmslint itself failed (a rule raised, a config is bad): exit code 2, never a pass."""
+
+    path: str
+    rule_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class UnknownNote:
+    """A rule could not decide because a value was UNKNOWN (shown with --show-unknown)."""
+
+    location: Location
+    rule_id: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...] = ()
+    suppressed: tuple[Finding, ...] = ()
+    errors: tuple[ScanError, ...] = ()
+    unknowns: tuple[UnknownNote, ...] = ()
+    files_scanned: int = 0

@@ -1,0 +1,521 @@
+"""The one adapter over python-hcl2: HCL text -> kmslint's small, typed HCL syntax tree.
+
+python-hcl2's public API gives no positions in 8.x (``with_meta`` is empty), so this module
+reads the raw Lark parse tree from ``hcl2.parses_to_tree``, which carries line and column for
+every node, and converts it into the dataclasses below. Nothing else in kmslint imports hcl2 or
+knows its grammar rule names; a python-hcl2 upgrade touches this file only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ...model.values import Location
+
+
+@dataclass(frozen=True)
+class Lit:
+    value: Any  # str, int, float, bool or None
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string with interpolations: parts are literal text or expressions."""
+
+    parts: tuple[Union[str, "Expr"], ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class TupleExpr:
+    items: tuple["Expr", ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class ObjectExpr:
+    """An object literal. A bare identifier key is a ``str``; other keys are expressions."""
+
+    items: tuple[tuple[Union[str, "Expr"], "Expr"], ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Traversal:
+    """``root.a.b[0]``: ``root`` is a name, or an expression for ``(expr).a``."""
+
+    root: Union[str, "Expr"]
+    steps: tuple[Union[str, "Expr", int], ...]  # attribute names, index expressions, splat marker -1
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple["Expr", ...]
+    loc: Location
+    expand_last: bool = False
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: "Expr"
+    right: "Expr"
+    loc: Location
+
+
+@dataclass(frozen=True)
+class UnOp:
+    op: str
+    operand: "Expr"
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Conditional:
+    cond: "Expr"
+    then: "Expr"
+    other: "Expr"
+    loc: Location
+
+
+@dataclass(frozen=True)
+class ForExpr:
+    """``[for k, v in coll : val if cond]`` or ``{for k, v in coll : key => val if cond}``."""
+
+    key_var: Optional[str]
+    value_var: str
+    collection: "Expr"
+    value: "Expr"
+    key: Optional["Expr"]
+    cond: Optional["Expr"]
+    grouping: bool
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A construct kmslint does not evaluate (template directives, splats of calls...)."""
+
+    reason: str
+    loc: Location
+
+
+Expr = Union[Lit, Template, TupleExpr, ObjectExpr, Traversal, Call, BinOp, UnOp, Conditional, ForExpr, Opaque]
+SPLAT = -1
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    expr: Expr
+    loc: Location  # from the name to the end of the value
+
+
+@dataclass(frozen=True)
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    body: "Body"
+    loc: Location  # the header line: type and labels
+    end_line: int = 0
+
+
+@dataclass(frozen=True)
+class Body:
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: tuple[Block, ...] = ()
+
+    def blocks_of(self, type_: str) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.type == type_)
+
+
+class HclSyntaxError(Exception):
+    """The file is not valid HCL. ``line``/``column`` point at the problem."""
+
+    def __init__(self, reason: str, line: int, column: int) -> None:
+        super().__init__(reason)
+        self.reason, self.line, self.column = reason, line, column
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def _ensure_grammar_cache() -> None:
+    """python-hcl2 caches its compiled grammar beside itself; use a per-user dir if read-only."""
+    import hcl2.parser as hp
+
+    if not os.access(os.path.dirname(hp.PARSER_FILE), os.W_OK) and not hp.PARSER_FILE.exists():
+        from pathlib import Path
+
+        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kmslint"
+        cache.mkdir(parents=True, exist_ok=True)
+        hp.PARSER_FILE = cache / "hcl2_lark_cache.bin"  # type: ignore[misc]
+
+
+def parse(text: str, path: str) -> Body:
+    """Parse HCL text. Raises :class:`HclSyntaxError` with the parser's reason and position."""
+    import hcl2
+
+    _ensure_grammar_cache()
+    try:
+        tree = hcl2.parses_to_tree(text)
+    except UnexpectedToken as exc:
+        got = "end of file" if exc.token.type == "$END" else repr(str(exc.token))
+        raise HclSyntaxError(f"unexpected {got}; expected {_expected(exc.expected)}", exc.line, exc.column) from None
+    except UnexpectedCharacters as exc:
+        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        raise HclSyntaxError(f"unexpected character {char!r}", exc.line, exc.column) from None
+    except UnexpectedEOF as exc:
+        raise HclSyntaxError(f"unexpected end of file; expected {_expected(exc.expected)}", _last_line(text), 1) from None
+    except UnexpectedInput as exc:
+        raise HclSyntaxError(str(exc).splitlines()[0], getattr(exc, "line", 1), getattr(exc, "column", 1)) from None
+    except LarkError as exc:
+        raise HclSyntaxError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1, 1) from None
+    except RecursionError:
+        raise HclSyntaxError("nesting is too deep to parse", 1, 1) from None
+    return _Converter(path).body(_child_tree(tree, "body"))
+
+
+def _expected(names: Any) -> str:
+    readable = sorted({_TOKEN_NAMES.get(n, n.lower()) for n in names})
+    return ", ".join(readable[:6]) + (" ..." if len(readable) > 6 else "")
+
+
+_TOKEN_NAMES = {
+    "RBRACE": "'}'",
+    "LBRACE": "'{'",
+    "RSQB": "']'",
+    "LSQB": "'['",
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "EQ": "'='",
+    "COLON": "':'",
+    "COMMA": "','",
+    "DBLQUOTE": "'\"'",
+    "NAME": "a name",
+    "NL_OR_COMMENT": "a new line",
+    "$END": "end of file",
+}
+
+
+def _last_line(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def _child_tree(tree: Tree, name: str) -> Tree:
+    for c in tree.children:
+        if isinstance(c, Tree) and c.data == name:
+            return c
+    raise HclSyntaxError(f"parser produced no {name}", 1, 1)
+
+
+def _trees(node: Tree) -> list[Tree]:
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+class _Converter:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def loc(self, node: Union[Tree, Token]) -> Location:
+        if isinstance(node, Token):
+            end_col = (node.end_column or node.column or 1) if node.end_line == node.line else 0
+            return Location(self.path, node.line or 1, node.column or 1, node.end_line or node.line or 1, end_col)
+        meta = node.meta
+        if getattr(meta, "empty", True):
+            return Location(self.path, 1, 1)
+        return Location(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    # structure
+
+    def body(self, node: Tree) -> Body:
+        attrs: dict[str, Attribute] = {}
+        blocks: list[Block] = []
+        for child in _trees(node):
+            if child.data == "attribute":
+                attr = self.attribute(child)
+                attrs[attr.name] = attr
+            elif child.data == "block":
+                blocks.append(self.block(child))
+        return Body(attrs, tuple(blocks))
+
+    def attribute(self, node: Tree) -> Attribute:
+        name_node, expr_node = node.children[0], node.children[-1]
+        return Attribute(self.name(name_node), self.expr(expr_node), self.loc(node))
+
+    def block(self, node: Tree) -> Block:
+        heads: list[Union[Tree, Token]] = []
+        body: Optional[Tree] = None
+        for c in node.children:
+            if isinstance(c, Tree) and c.data == "body":
+                body = c
+            elif isinstance(c, Tree) and c.data in ("identifier", "keyword", "literal_value", "string"):
+                heads.append(c)
+        names = [self.name(h) if h.data != "string" else self.plain_string(h) for h in heads if isinstance(h, Tree)]
+        first, last = self.loc(heads[0]), self.loc(heads[-1])
+        header = Location(self.path, first.line, first.column, last.end_line, last.end_column)
+        return Block(names[0], tuple(names[1:]), self.body(body) if body is not None else Body(), header, node.meta.end_line)
+
+    def name(self, node: Union[Tree, Token]) -> str:
+        if isinstance(node, Token):
+            return str(node)
+        return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
+
+    def plain_string(self, node: Tree) -> str:
+        expr = self.string(node)
+        if isinstance(expr, Lit):
+            return str(expr.value)
+        return "".join(p if isinstance(p, str) else "${...}" for p in expr.parts)
+
+    # expressions
+
+    def expr(self, node: Union[Tree, Token]) -> Expr:
+        if isinstance(node, Token):
+            return Opaque(f"token {node.type}", self.loc(node))
+        handler = getattr(self, f"x_{node.data}", None)
+        if handler is None:
+            return Opaque(f"unsupported expression {node.data}", self.loc(node))
+        return handler(node)  # type: ignore[no-any-return]
+
+    def x_expr_term(self, node: Tree) -> Expr:
+        inner = _trees(node)
+        if len(inner) == 1:
+            return self.expr(inner[0])
+        return Opaque("empty expression", self.loc(node))
+
+    def x_int_lit(self, node: Tree) -> Expr:
+        return Lit(int(str(node.children[0])), self.loc(node))
+
+    def x_float_lit(self, node: Tree) -> Expr:
+        return Lit(float(str(node.children[0])), self.loc(node))
+
+    def x_literal_value(self, node: Tree) -> Expr:
+        return Lit({"true": True, "false": False, "null": None}[str(node.children[0])], self.loc(node))
+
+    def x_identifier(self, node: Tree) -> Expr:
+        return Traversal(str(node.children[0]), (), self.loc(node))
+
+    def x_string(self, node: Tree) -> Expr:
+        return self.string(node)
+
+    def string(self, node: Tree) -> Union[Lit, Template]:
+        from hcl2.utils import process_escape_sequences
+
+        parts: list[Union[str, Expr]] = []
+        for part in node.children:
+            if not isinstance(part, Tree):
+                continue
+            inner = part.children[0]
+            if isinstance(inner, Token) and inner.type == "STRING_CHARS":
+                parts.append(process_escape_sequences(str(inner)))
+            elif isinstance(inner, Token) and inner.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+                parts.append(str(inner)[1:])
+            elif isinstance(inner, Tree) and inner.data == "interpolation":
+                parts.append(self.expr(_trees(inner)[0]))
+            else:
+                parts.append(Opaque("template directive", self.loc(part)))
+        return _template(parts, self.loc(node))
+
+    def x_template_string(self, node: Tree) -> Expr:
+        return Lit(str(node.children[0])[2:-2], self.loc(node))
+
+    def x_heredoc_template(self, node: Tree) -> Expr:
+        return self.heredoc(node, trim=False)
+
+    def x_heredoc_template_trim(self, node: Tree) -> Expr:
+        return self.heredoc(node, trim=True)
+
+    def heredoc(self, node: Tree, trim: bool) -> Expr:
+        raw = str(node.children[0])
+        match = re.match(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n", raw)
+        if match is None:
+            return Opaque("malformed heredoc", self.loc(node))
+        body = raw[match.end():]
+        body = body[: body.rstrip().rfind(match.group(1))] if body.rstrip().endswith(match.group(1)) else body
+        body = body.replace("\r\n", "\n")
+        if trim:
+            lines = body.split("\n")
+            indents = [len(x) - len(x.lstrip()) for x in lines if x.strip()]
+            cut = min(indents) if indents else 0
+            body = "\n".join(x[cut:] for x in lines)
+        return self.template_text(body, self.loc(node), first_line=self.loc(node).line + 1)
+
+    def template_text(self, text: str, loc: Location, first_line: int) -> Expr:
+        """Interpolations inside a heredoc are not parsed by the grammar: parse them here."""
+        parts: list[Union[str, Expr]] = []
+        pos = 0
+        for start, end in _interpolations(text):
+            parts.append(text[pos:start])
+            parts.append(_parse_fragment(text[start + 2 : end - 1], self.path, loc))
+            pos = end
+        parts.append(text[pos:])
+        if any("%{" in p for p in parts if isinstance(p, str)):
+            return Opaque("template directive in heredoc", loc)
+        heredoc_loc = Location(loc.path, loc.line, loc.column, loc.end_line, loc.end_column)
+        result = _template(parts, heredoc_loc)
+        return Lit(result.value, Location(loc.path, first_line, 1, loc.end_line, loc.end_column)) if isinstance(result, Lit) else result
+
+    def x_tuple(self, node: Tree) -> Expr:
+        return TupleExpr(tuple(self.expr(c) for c in _trees(node)), self.loc(node))
+
+    def x_object(self, node: Tree) -> Expr:
+        items: list[tuple[Union[str, Expr], Expr]] = []
+        for elem in _trees(node):
+            key_node, value_node = elem.children[0], elem.children[-1]
+            items.append((self.object_key(key_node), self.expr(value_node)))
+        return ObjectExpr(tuple(items), self.loc(node))
+
+    def object_key(self, node: Union[Tree, Token]) -> Union[str, Expr]:
+        if isinstance(node, Tree) and node.data == "object_elem_key":
+            inner = _trees(node)[0] if _trees(node) else node.children[0]
+            if isinstance(inner, Tree) and inner.data == "keyword":
+                return self.name(inner)
+            expr = self.expr(inner)
+            if isinstance(expr, Traversal) and isinstance(expr.root, str) and not expr.steps:
+                return expr.root
+            return expr
+        return self.expr(node)
+
+    def x_function_call(self, node: Tree) -> Expr:
+        names = [self.name(c) for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
+        args: list[Expr] = []
+        expand = False
+        for c in node.children:
+            if isinstance(c, Tree) and c.data == "arguments":
+                args = [self.expr(a) for a in _trees(c)]
+                expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in c.children)
+        return Call("::".join(names), tuple(args), self.loc(node), expand)
+
+    def _traverse(self, node: Tree, step: Union[str, Expr, int]) -> Expr:
+        base = self.expr(node.children[0])
+        if isinstance(base, Traversal):
+            return Traversal(base.root, base.steps + (step,), self.loc(node))
+        return Traversal(base, (step,), self.loc(node))
+
+    def x_get_attr_expr_term(self, node: Tree) -> Expr:
+        attr = node.children[1]
+        return self._traverse(node, self.name(attr.children[-1]))
+
+    def x_index_expr_term(self, node: Tree) -> Expr:
+        index = node.children[1]
+        if index.data == "short_index":
+            return self._traverse(node, Lit(int(str(index.children[-1])), self.loc(index)))
+        return self._traverse(node, self.expr(_trees(index)[0]))
+
+    def x_attr_splat_expr_term(self, node: Tree) -> Expr:
+        return self.splat(node)
+
+    def x_full_splat_expr_term(self, node: Tree) -> Expr:
+        return self.splat(node)
+
+    def splat(self, node: Tree) -> Expr:
+        base = self.expr(node.children[0])
+        steps: list[Union[str, Expr, int]] = [SPLAT]
+        for c in node.children[1].children:
+            if isinstance(c, Tree) and c.data == "get_attr":
+                steps.append(self.name(c.children[-1]))
+            elif isinstance(c, Tree) and c.data in ("braces_index", "short_index"):
+                steps.append(Lit(int(str(c.children[-1])), self.loc(c)) if c.data == "short_index" else self.expr(_trees(c)[0]))
+        if isinstance(base, Traversal):
+            return Traversal(base.root, base.steps + tuple(steps), self.loc(node))
+        return Traversal(base, tuple(steps), self.loc(node))
+
+    def x_conditional(self, node: Tree) -> Expr:
+        parts = _trees(node)
+        return Conditional(self.expr(parts[0]), self.expr(parts[1]), self.expr(parts[2]), self.loc(node))
+
+    def x_binary_op(self, node: Tree) -> Expr:
+        left, term = _trees(node)[:2]
+        op_node, right = _trees(term)[:2]
+        return BinOp(str(op_node.children[0]), self.expr(left), self.expr(right), self.loc(node))
+
+    def x_unary_op(self, node: Tree) -> Expr:
+        return UnOp(str(node.children[0]), self.expr(node.children[1]), self.loc(node))
+
+    def x_for_tuple_expr(self, node: Tree) -> Expr:
+        return self.for_expr(node, is_object=False)
+
+    def x_for_object_expr(self, node: Tree) -> Expr:
+        return self.for_expr(node, is_object=True)
+
+    def for_expr(self, node: Tree, is_object: bool) -> Expr:
+        intro = next(c for c in node.children if isinstance(c, Tree) and c.data == "for_intro")
+        names = [self.name(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
+        coll = [c for c in _trees(intro) if c.data != "identifier"]
+        rest = [c for c in _trees(node) if c.data not in ("for_intro", "for_cond")]
+        cond_node = next((c for c in node.children if isinstance(c, Tree) and c.data == "for_cond"), None)
+        cond = self.expr(_trees(cond_node)[0]) if cond_node is not None else None
+        grouping = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in node.children)
+        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        key = self.expr(rest[0]) if is_object else None
+        value = self.expr(rest[1] if is_object else rest[0])
+        return ForExpr(key_var, value_var, self.expr(coll[-1]), value, key, cond, grouping, self.loc(node))
+
+
+def _template(parts: list[Union[str, Expr]], loc: Location) -> Union[Lit, Template]:
+    merged: list[Union[str, Expr]] = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = merged[-1] + p
+        elif p != "":
+            merged.append(p)
+    if all(isinstance(p, str) for p in merged):
+        return Lit("".join(p for p in merged if isinstance(p, str)), loc)
+    return Template(tuple(merged), loc)
+
+
+def _interpolations(text: str) -> list[tuple[int, int]]:
+    """Spans of ``${...}`` (not ``$${``), honouring nested braces and quoted strings."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while True:
+        i = text.find("${", i)
+        if i < 0:
+            return spans
+        if i > 0 and text[i - 1] == "$":
+            i += 2
+            continue
+        depth, j, quote = 0, i + 1, False
+        while j < len(text):
+            ch = text[j]
+            if ch == '"' and text[j - 1] != "\\":
+                quote = not quote
+            elif not quote and ch == "{":
+                depth += 1
+            elif not quote and ch == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if j >= len(text):
+            return spans
+        spans.append((i, j + 1))
+        i = j + 1
+
+
+def _parse_fragment(source: str, path: str, loc: Location) -> Expr:
+    """Parse the expression inside a heredoc interpolation."""
+    import hcl2
+
+    try:
+        tree = hcl2.parses_to_tree(f"x = {source}\n")
+    except (LarkError, RecursionError):
+        return Opaque("unparsable interpolation", loc)
+    conv = _Converter(path)
+    attr = _trees(_child_tree(tree, "body"))[0]
+    expr = conv.expr(attr.children[-1])
+    return _relocate(expr, loc)
+
+
+def _relocate(expr: Expr, loc: Location) -> Expr:
+    """Positions of a re-parsed fragment are meaningless; pin its top node to the heredoc."""
+    return expr  # children keep fragment-relative positions; only values are used from heredocs
