@@ -80,13 +80,19 @@ def destructive_without_mfa(subject: PolicySubject, params: Mapping[str, Any], i
         yield Hit(stmt.location, _grant_message(subject, stmt, acts, actions))
 
 
+def _actions_text(stmt: Statement) -> str:
+    if stmt.not_actions is not None:
+        return "every action except " + ", ".join(stmt.not_actions[:4])
+    return ", ".join(stmt.actions[:4]) + (" ..." if len(stmt.actions) > 4 else "") if stmt.actions else "its actions"
+
+
 def public_access(subject: PolicySubject, params: Mapping[str, Any], inv: Inventory) -> Iterator[Outcome]:
     """KMS012: an Allow to every principal with no condition pinning the caller's account."""
     for stmt in subject.policy.statements:
         if not stmt.known:
             yield Undecided(stmt.location, "statement could not be resolved")
         elif stmt.is_allow and stmt.everyone and not stmt.pins_caller:
-            acts = ", ".join((stmt.actions or ("(NotAction)",))[:4])
+            acts = _actions_text(stmt)
             yield Hit(
                 stmt.location,
                 f"{_name(stmt).capitalize()} allows {acts} to every AWS principal (\"*\") with no condition that "
@@ -99,6 +105,8 @@ def window_guard(subject: PolicySubject, params: Mapping[str, Any], inv: Invento
     """KMS014: the policy should deny ScheduleKeyDeletion with a window below ``min_days``."""
     policy = subject.policy
     min_days = int(params["min_days"])
+    if min_days <= 7:  # AWS itself refuses windows below 7 days: nothing to guard
+        return
     if not policy.known:
         yield Undecided(policy.location, "key policy could not be resolved")
         return

@@ -1,0 +1,145 @@
+"""Command line: ``kmslint scan``, ``kmslint rules``, ``kmslint explain``. ``main`` returns the exit code.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage, configuration
+or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+from .engine.rules import Rule, RuleError, load_rules
+from .findings import LEVEL_RANK, ScanResult
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> "None":  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _ids(value: str) -> tuple[str, ...]:
+    return tuple(x.strip().upper() for x in value.split(",") if x.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kmslint", description="Lint AWS KMS key lifecycle safety in Terraform, CloudFormation and key policies.")
+    parser.add_argument("--version", action="version", version=f"kmslint {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    scan = sub.add_parser("scan", help="scan files and directories (default: .)")
+    scan.add_argument("paths", nargs="*", default=["."], help="files or directories to scan")
+    scan.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    scan.add_argument("--output", "-o", help="write the report to this file instead of standard output")
+    scan.add_argument("--fail-on", choices=("error", "warning", "note", "none"), default=None, help="lowest level that fails the run (default: warning)")
+    scan.add_argument("--select", type=_ids, default=(), help="only these rule ids (comma-separated)")
+    scan.add_argument("--ignore", type=_ids, default=(), help="skip these rule ids (comma-separated)")
+    scan.add_argument("--var-file", action="append", default=[], help="Terraform variables file (repeatable)")
+    scan.add_argument("--config", help="configuration file (default: .kmslint.yaml found upwards)")
+    scan.add_argument("--show-unknown", action="store_true", help="list what could not be evaluated")
+    scan.add_argument("--sarif-category", help="SARIF automationDetails category")
+    sub.add_parser("rules", help="list the rule catalog")
+    explain = sub.add_parser("explain", help="explain a rule: why, parameters, fix")
+    explain.add_argument("rule_id", type=str.upper)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    try:
+        args = build_parser().parse_args(list(argv) if argv is not None else None)
+        rules = load_rules()
+        if args.command == "rules":
+            stdout.write(render_rules(rules))
+            return EXIT_OK
+        if args.command == "explain":
+            return _explain(rules, args.rule_id, stdout, stderr)
+        return _scan(args, rules, stdout, stderr)
+    except _UsageError as exc:
+        stderr.write(f"{exc}\n")
+        return EXIT_ERROR
+    except (ConfigError, RuleError) as exc:
+        stderr.write(f"kmslint: {exc}\n")
+        return EXIT_ERROR
+    except SystemExit as exc:  # --help, --version
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        stderr.write("kmslint: interrupted\n")
+        return EXIT_ERROR
+
+
+def render_rules(rules: Sequence[Rule]) -> str:
+    rows = [f"{r.id}  {r.name:<36} {r.level:<8} {r.title}" for r in rules]
+    return "\n".join(rows) + "\n"
+
+
+def _explain(rules: Sequence[Rule], rule_id: str, stdout: TextIO, stderr: TextIO) -> int:
+    by_id = {r.id: r for r in rules}
+    by_name = {r.name: r for r in rules}
+    rule = by_id.get(rule_id) or by_name.get(rule_id.lower())
+    if rule is None:
+        stderr.write(f"kmslint: no rule {rule_id!r}; see `kmslint rules`\n")
+        return EXIT_ERROR
+    from .docs import render_rule_text
+
+    stdout.write(render_rule_text(rule))
+    return EXIT_OK
+
+
+def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stderr: TextIO) -> int:
+    from .scan import ScanOptions, run_scan
+
+    root = Path.cwd().resolve()
+    paths = tuple(Path(p) for p in args.paths)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        stderr.write(f"kmslint: no such file or directory: {', '.join(missing)}\n")
+        return EXIT_ERROR
+    config = load_config(paths[0] if paths else root, Path(args.config) if args.config else None)
+    _validate_config(config, rules)
+    opts = ScanOptions(paths, root, config, tuple(Path(v) for v in args.var_file), args.select, args.ignore)
+    result, _inv = run_scan(opts, rules)
+    report = _render(args, result, rules, root)
+    if args.output:
+        Path(args.output).write_text(report, encoding="utf-8")
+    else:
+        stdout.write(report)
+    if result.errors:
+        return EXIT_ERROR
+    fail_on = args.fail_on or config.fail_on or "warning"
+    threshold = LEVEL_RANK[fail_on]
+    return EXIT_FINDINGS if any(LEVEL_RANK[f.level] >= threshold for f in result.findings) else EXIT_OK
+
+
+def _validate_config(config: Config, rules: Sequence[Rule]) -> None:
+    try:
+        from .config import validate_against_rules  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    validate_against_rules(config, rules)
+
+
+def _render(args: argparse.Namespace, result: ScanResult, rules: Sequence[Rule], root: Path) -> str:
+    if args.format == "json":
+        from .report import json_report
+
+        return json_report.render(result, rules, args.show_unknown)
+    if args.format == "sarif":
+        from .report import sarif  # type: ignore[attr-defined]
+
+        return sarif.render(result, rules, category=args.sarif_category, root=root)  # type: ignore[no-any-return]
+    from .report import text
+
+    return text.render(result, rules, args.show_unknown)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,451 @@
+"""A small Terraform expression evaluator: literals, variables, locals, references,
+``jsonencode``, heredocs, conditionals, for-expressions and local module outputs.
+
+Anything it cannot resolve is UNKNOWN. References to attributes Terraform computes at apply
+time (``aws_kms_key.a.arn``, ``data.aws_caller_identity.c.account_id``) become placeholder
+:class:`Text` values: known to be concrete, not known in text.
+"""
+
+from __future__ import annotations
+
+import operator
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ...model.values import UNKNOWN, Location
+from .functions import call_pure
+from .hcl import (
+    SPLAT,
+    Attribute,
+    BinOp,
+    Block,
+    Call,
+    Conditional,
+    Expr,
+    ForExpr,
+    Lit,
+    ObjectExpr,
+    Opaque,
+    Template,
+    Traversal,
+    TupleExpr,
+    UnOp,
+)
+from .module import Instance
+from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unknown, is_partial, placeholder, to_text, with_loc
+
+Bindings = dict[str, Any]
+MAX_DEPTH = 200
+
+
+class ResourceRef:
+    """A resource (or data source) named in an expression, before an attribute is chosen."""
+
+    def __init__(self, address: str, block: Block, inst: Instance, bindings: Bindings) -> None:
+        self.address, self.block, self.inst, self.bindings = address, block, inst, bindings
+
+
+class Evaluator:
+    """Evaluates expressions in the scope of a module instance.
+
+    ``module_output`` and ``data_source`` are supplied by the loader, which owns module
+    instantiation and the policy-document data source.
+    """
+
+    def __init__(
+        self,
+        scan_root: Path,
+        module_output: Callable[[Instance, str, str, Any], Any],
+        data_source: Callable[[ResourceRef, str], Any],
+    ) -> None:
+        self.scan_root = scan_root.resolve()
+        self.module_output = module_output
+        self.data_source = data_source
+
+    # --- entry points -------------------------------------------------------------------
+
+    def value(self, expr: Expr, inst: Instance, bindings: Optional[Bindings] = None) -> Any:
+        """The expression's value; an evaluation error gives UNKNOWN."""
+        try:
+            return self.ev(expr, inst, bindings or {}, 0)
+        except EvalError:
+            return UNKNOWN
+        except RecursionError:
+            return UNKNOWN
+
+    def attr(self, block: Block, name: str, inst: Instance, bindings: Optional[Bindings] = None) -> Any:
+        a = block.body.attributes.get(name)
+        return None if a is None else self.value(a.expr, inst, bindings)
+
+    # --- core -----------------------------------------------------------------------------
+
+    def ev(self, e: Expr, inst: Instance, b: Bindings, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise EvalError("expression too deep")
+        d = depth + 1
+        if isinstance(e, Lit):
+            return Text(e.value, e.loc) if isinstance(e.value, str) else e.value
+        if isinstance(e, Template):
+            return self.template(e, inst, b, d)
+        if isinstance(e, TupleExpr):
+            return with_loc(LocList(self.ev(x, inst, b, d) for x in e.items), e.loc)
+        if isinstance(e, ObjectExpr):
+            return self.object(e, inst, b, d)
+        if isinstance(e, Traversal):
+            return self.traversal(e, inst, b, d)
+        if isinstance(e, Call):
+            return self.call(e, inst, b, d)
+        if isinstance(e, BinOp):
+            return self.binop(e, inst, b, d)
+        if isinstance(e, UnOp):
+            v = self.ev(e.operand, inst, b, d)
+            if v is UNKNOWN:
+                return UNKNOWN
+            return (not v) if e.op == "!" else -v
+        if isinstance(e, Conditional):
+            c = self.ev(e.cond, inst, b, d)
+            if c is UNKNOWN or isinstance(c, Text) and c.partial:
+                return UNKNOWN
+            return self.ev(e.then if c else e.other, inst, b, d)
+        if isinstance(e, ForExpr):
+            return self.for_expr(e, inst, b, d)
+        if isinstance(e, Opaque):
+            return UNKNOWN
+        raise EvalError(f"unsupported expression {type(e).__name__}")
+
+    def template(self, e: Template, inst: Instance, b: Bindings, d: int) -> Any:
+        out: list[str] = []
+        partial = False
+        for part in e.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            v = to_text(self.ev(part, inst, b, d))
+            if v is UNKNOWN:
+                return UNKNOWN
+            partial = partial or (isinstance(v, Text) and v.partial)
+            out.append(str(v))
+        return Text("".join(out), e.loc, partial=partial)
+
+    def object(self, e: ObjectExpr, inst: Instance, b: Bindings, d: int) -> Any:
+        out = LocDict()
+        out.loc = e.loc
+        for key, val in e.items:
+            k = key if isinstance(key, str) else self.ev(key, inst, b, d)
+            if k is UNKNOWN:
+                return UNKNOWN
+            out[str(k)] = self.ev(val, inst, b, d)
+        return out
+
+    def binop(self, e: BinOp, inst: Instance, b: Bindings, d: int) -> Any:
+        left = self.ev(e.left, inst, b, d)
+        if e.op == "&&" and left is False:
+            return False
+        if e.op == "||" and left is True:
+            return True
+        right = self.ev(e.right, inst, b, d)
+        if e.op in ("&&", "||"):
+            if left is UNKNOWN or right is UNKNOWN:
+                return True if (e.op == "||" and right is True) else False if (e.op == "&&" and right is False) else UNKNOWN
+            return (left and right) if e.op == "&&" else (left or right)
+        if left is UNKNOWN or right is UNKNOWN or is_partial(left) or is_partial(right):
+            return UNKNOWN
+        ops: dict[str, Callable[[Any, Any], Any]] = {
+            "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt, "<=": operator.le,
+            ">=": operator.ge, "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+            "%": operator.mod,
+        }
+        try:
+            return ops[e.op](left, right)
+        except (TypeError, ZeroDivisionError, KeyError) as exc:
+            raise EvalError(f"operator {e.op}: {exc}") from None
+
+    def for_expr(self, e: ForExpr, inst: Instance, b: Bindings, d: int) -> Any:
+        coll = self.ev(e.collection, inst, b, d)
+        if coll is UNKNOWN or contains_unknown(coll) and not isinstance(coll, (list, dict)):
+            return UNKNOWN
+        pairs = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll)) if isinstance(coll, list) else None
+        if pairs is None:
+            raise EvalError("for expression over a non-collection")
+        items: list[tuple[Any, Any]] = []
+        for k, v in pairs:
+            nb = dict(b)
+            if e.key_var:
+                nb[e.key_var] = k
+            nb[e.value_var] = v
+            if e.cond is not None:
+                c = self.ev(e.cond, inst, nb, d)
+                if c is UNKNOWN:
+                    return UNKNOWN
+                if not c:
+                    continue
+            key = self.ev(e.key, inst, nb, d) if e.key is not None else None
+            items.append((key, self.ev(e.value, inst, nb, d)))
+        if e.key is None:
+            return with_loc(LocList(v for _, v in items), e.loc)
+        out = LocDict()
+        for key, val in items:
+            if key is UNKNOWN:
+                return UNKNOWN
+            if e.grouping:
+                out.setdefault(str(key), LocList()).append(val)
+            else:
+                out[str(key)] = val
+        return with_loc(out, e.loc)
+
+    # --- references -------------------------------------------------------------------------
+
+    def traversal(self, e: Traversal, inst: Instance, b: Bindings, d: int) -> Any:
+        steps = list(e.steps)
+        if not isinstance(e.root, str):
+            return self.apply_steps(self.ev(e.root, inst, b, d), steps, inst, b, d, e.loc)
+        root = e.root
+        if root in b:
+            return self.apply_steps(b[root], steps, inst, b, d, e.loc)
+        if root == "var" and steps and isinstance(steps[0], str):
+            return self.apply_steps(self.variable(inst, steps[0], d), steps[1:], inst, b, d, e.loc)
+        if root == "local" and steps and isinstance(steps[0], str):
+            return self.apply_steps(self.local(inst, steps[0], d), steps[1:], inst, b, d, e.loc)
+        if root == "path" and steps and isinstance(steps[0], str):
+            return self.path_value(inst, steps[0])
+        if root in ("each", "count") and root in inst.bindings:
+            return self.apply_steps(inst.bindings[root], steps, inst, b, d, e.loc)
+        if root == "module" and steps and isinstance(steps[0], str):
+            return self.module_ref(e, inst, b, d)
+        if root == "data" and len(steps) >= 2 and all(isinstance(s, str) for s in steps[:2]):
+            address = f"{steps[0]}.{steps[1]}"
+            block = inst.mdef.data.get(address)
+            if block is None:
+                return UNKNOWN
+            ref = ResourceRef(f"data.{address}", block, inst, b)
+            return self.apply_steps(ref, steps[2:], inst, b, d, e.loc)
+        if "_" in root and steps and isinstance(steps[0], str):
+            block = inst.mdef.resources.get(f"{root}.{steps[0]}")
+            if block is None:
+                return UNKNOWN
+            ref = ResourceRef(f"{root}.{steps[0]}", block, inst, b)
+            return self.apply_steps(ref, steps[1:], inst, b, d, e.loc)
+        return UNKNOWN
+
+    def path_value(self, inst: Instance, name: str) -> Any:
+        if name == "module":
+            return Text(str(inst.mdef.dir))
+        if name in ("root", "cwd"):
+            root = inst
+            while root.parent is not None:
+                root = root.parent
+            return Text(str(root.mdef.dir))
+        return UNKNOWN
+
+    def module_ref(self, e: Traversal, inst: Instance, b: Bindings, d: int) -> Any:
+        steps = list(e.steps)
+        name = str(steps[0])
+        rest = steps[1:]
+        index: Any = None
+        if rest and not isinstance(rest[0], str) and rest[0] != SPLAT:
+            index = self.ev(rest[0], inst, b, d)  # type: ignore[arg-type]
+            rest = rest[1:]
+        if not rest or not isinstance(rest[0], str):
+            return UNKNOWN
+        out = self.module_output(inst, name, rest[0], index)
+        return self.apply_steps(out, rest[1:], inst, b, d, e.loc)
+
+    def variable(self, inst: Instance, name: str, d: int) -> Any:
+        key = f"var.{name}"
+        if key in inst.cache:
+            return inst.cache[key]
+        if key in inst.in_progress:
+            return UNKNOWN
+        inst.in_progress.add(key)
+        try:
+            value = self._variable(inst, name, d)
+        finally:
+            inst.in_progress.discard(key)
+        inst.cache[key] = value
+        return value
+
+    def _variable(self, inst: Instance, name: str, d: int) -> Any:
+        if name in inst.args:
+            attr, caller = inst.args[name]
+            return self.ev(attr.expr, caller, dict(caller.bindings), d)
+        if name in inst.tfvars:
+            return inst.tfvars[name][0]
+        block = inst.mdef.variables.get(name)
+        if block is None or "default" not in block.body.attributes:
+            return UNKNOWN
+        return self.ev(block.body.attributes["default"].expr, inst, {}, d)
+
+    def local(self, inst: Instance, name: str, d: int) -> Any:
+        key = f"local.{name}"
+        if key in inst.cache:
+            return inst.cache[key]
+        attr = inst.mdef.locals.get(name)
+        if attr is None or key in inst.in_progress:
+            return UNKNOWN
+        inst.in_progress.add(key)
+        try:
+            value = self.ev(attr.expr, inst, dict(inst.bindings), d)
+        except EvalError:
+            value = UNKNOWN
+        finally:
+            inst.in_progress.discard(key)
+        inst.cache[key] = value
+        return value
+
+    def apply_steps(self, value: Any, steps: list[Any], inst: Instance, b: Bindings, d: int, loc: Location) -> Any:
+        for i, step in enumerate(steps):
+            if value is UNKNOWN:
+                return UNKNOWN
+            if step == SPLAT and not isinstance(step, str):
+                items = value if isinstance(value, list) else [] if value is None else [value]
+                return with_loc(LocList(self.apply_steps(x, steps[i + 1 :], inst, b, d, loc) for x in items), loc)
+            if isinstance(value, ResourceRef):
+                value = self.resource_step(value, step, inst, b, d, loc)
+                continue
+            if isinstance(step, str):
+                value = self.get_attr(value, step)
+            else:
+                value = self.index(value, self.ev(step, inst, b, d))
+        if isinstance(value, ResourceRef):
+            return placeholder(value.inst.address(value.address), "id", loc)
+        return value
+
+    def get_attr(self, value: Any, name: str) -> Any:
+        if isinstance(value, dict):
+            if name not in value:
+                raise EvalError(f"object has no attribute {name!r}")
+            return value[name]
+        if isinstance(value, Text) and value.partial:
+            return placeholder(value.ref or str(value), name)
+        raise EvalError(f"cannot read attribute {name!r} of a {type(value).__name__}")
+
+    def index(self, value: Any, key: Any) -> Any:
+        if key is UNKNOWN:
+            return UNKNOWN
+        try:
+            if isinstance(value, list):
+                return value[int(key)]
+            if isinstance(value, dict):
+                return value[str(key)]
+        except (IndexError, KeyError, ValueError, TypeError):
+            raise EvalError(f"no element {key!r}") from None
+        if isinstance(value, Text) and value.partial:
+            return value
+        raise EvalError(f"cannot index a {type(value).__name__}")
+
+    # --- resources ----------------------------------------------------------------------------
+
+    def resource_step(self, ref: ResourceRef, step: Any, inst: Instance, b: Bindings, d: int, loc: Location) -> Any:
+        """``aws_x.name[0]`` selects an instance; ``aws_x.name.attr`` reads an argument or a
+        computed attribute (placeholder)."""
+        if not isinstance(step, str):
+            key = self.ev(step, inst, b, d)
+            count = self.instance_keys(ref.block, ref.inst)
+            if count is UNKNOWN or key is UNKNOWN:
+                return ref
+            if key not in count:
+                raise EvalError(f"{ref.address} has no instance {key!r}")
+            return ResourceRef(ref.address, ref.block, ref.inst, self.instance_bindings(ref.block, ref.inst, key))
+        if ref.address.startswith("data."):
+            return self.data_source(ref, step)
+        body = ref.block.body
+        full = ref.inst.address(ref.address)
+        if step in body.attributes:
+            v = self.ev(body.attributes[step].expr, ref.inst, dict(ref.bindings), d)
+            return v
+        nested = body.blocks_of(step)
+        if nested:
+            return with_loc(LocList(self.block_object(nb, ref.inst, ref.bindings, d) for nb in nested), nested[0].loc)
+        return placeholder(full, step, loc)
+
+    def block_object(self, block: Block, inst: Instance, b: Bindings, d: int) -> Any:
+        out = LocDict()
+        out.loc = block.loc
+        for name, a in block.body.attributes.items():
+            out[name] = self.ev(a.expr, inst, dict(b), d)
+        for nb in block.body.blocks:
+            out.setdefault(nb.type, LocList()).append(self.block_object(nb, inst, b, d))
+        return out
+
+    def instance_keys(self, block: Block, inst: Instance) -> Any:
+        """The instance keys of a resource: [None] for a single one, indexes for count, keys for for_each."""
+        attrs = block.body.attributes
+        if "count" in attrs:
+            n = self.value(attrs["count"].expr, inst, dict(inst.bindings))
+            if n is UNKNOWN or isinstance(n, bool) or not isinstance(n, (int, float)):
+                return UNKNOWN
+            return list(range(int(n)))
+        if "for_each" in attrs:
+            coll = self.value(attrs["for_each"].expr, inst, dict(inst.bindings))
+            if isinstance(coll, dict):
+                return list(coll.keys())
+            if isinstance(coll, list) and not contains_unknown(coll):
+                return [str(x) for x in coll]
+            return UNKNOWN
+        return [None]
+
+    def instance_bindings(self, block: Block, inst: Instance, key: Any) -> Bindings:
+        attrs = block.body.attributes
+        if "count" in attrs:
+            return {"count": LocDict(index=key)}
+        if "for_each" in attrs:
+            coll = self.value(attrs["for_each"].expr, inst, dict(inst.bindings))
+            value = coll.get(key) if isinstance(coll, dict) else key
+            return {"each": LocDict(key=key, value=value)}
+        return {}
+
+    # --- functions ---------------------------------------------------------------------------
+
+    def call(self, e: Call, inst: Instance, b: Bindings, d: int) -> Any:
+        name = e.name.split("::")[-1]
+        if name in ("try", "can"):
+            return self.try_call(e, inst, b, d, name == "can")
+        args = [self.ev(a, inst, b, d) for a in e.args]
+        if e.expand_last and args and isinstance(args[-1], list):
+            args = args[:-1] + list(args[-1])
+        if name == "jsonencode":
+            return Encoded(args[0], e.loc) if args else UNKNOWN
+        if name in ("file", "templatefile"):
+            return self.read_file(args, inst, name == "templatefile", e.loc)
+        if name == "coalesce" or name == "format":
+            return call_pure(name, args)
+        return call_pure(name, args)
+
+    def try_call(self, e: Call, inst: Instance, b: Bindings, d: int, is_can: bool) -> Any:
+        for arg in e.args:
+            try:
+                v = self.ev(arg, inst, b, d)
+            except EvalError:
+                continue
+            if v is UNKNOWN:
+                return UNKNOWN
+            return True if is_can else v
+        if is_can:
+            return False
+        raise EvalError("try: no argument could be evaluated")
+
+    def read_file(self, args: list[Any], inst: Instance, template: bool, loc: Location) -> Any:
+        """``file()``/``templatefile()`` of a file inside the scan root; anything else is UNKNOWN."""
+        if not args or args[0] is UNKNOWN or is_partial(args[0]):
+            return UNKNOWN
+        raw = Path(str(args[0]))
+        path = (raw if raw.is_absolute() else inst.mdef.dir / raw).resolve()
+        if not path.is_relative_to(self.scan_root) or not path.is_file():
+            return UNKNOWN
+        try:
+            text = path.read_bytes()[: 1 << 20].decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return UNKNOWN
+        rel = path.relative_to(self.scan_root).as_posix()
+        if not template:
+            return Text(text, Location(rel, 1, 1))
+        if "%{" in text:
+            return UNKNOWN
+        from .hcl import _Converter
+
+        expr = _Converter(rel).template_text(text, Location(rel, 1, 1), first_line=1)
+        tvars = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+        return self.ev(expr, inst, dict(tvars), 0)
+
+
+__all__ = ["Evaluator", "ResourceRef", "Attribute"]

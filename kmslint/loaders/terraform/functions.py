@@ -1,0 +1,194 @@
+"""The Terraform built-in functions kmslint evaluates. Any other function gives UNKNOWN.
+
+``file``/``templatefile``/``try``/``can`` need the evaluator and live there; these are pure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from ...model.values import UNKNOWN
+from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unknown, is_partial, to_text
+
+
+def _need_known(args: list[Any]) -> None:
+    if any(a is UNKNOWN for a in args):
+        raise _Unknown()
+
+
+class _Unknown(Exception):
+    """Internal: some argument is UNKNOWN, so the result is."""
+
+
+def _jsondecode(s: Any) -> Any:
+    if isinstance(s, Encoded):
+        return s.value
+    try:
+        return json.loads(str(s))
+    except ValueError as exc:
+        raise EvalError(f"jsondecode: {exc}") from None
+
+
+def _format(fmt: Any, *args: Any) -> Any:
+    out, i = [], 0
+    parts = re.split(r"(%%|%[-+ #0-9.]*[sdvqtfxXeEgGob])", str(fmt))
+    partial = False
+    for part in parts:
+        if part == "%%":
+            out.append("%")
+        elif part.startswith("%") and len(part) > 1:
+            if i >= len(args):
+                raise EvalError("format: not enough arguments")
+            arg = args[i]
+            i += 1
+            if arg is UNKNOWN:
+                return UNKNOWN
+            partial = partial or is_partial(arg)
+            if part.endswith("d") and not isinstance(arg, bool):
+                out.append(str(int(float(arg))))
+            elif part.endswith("q"):
+                out.append(json.dumps(str(arg)))
+            else:
+                text = to_text(arg)
+                if text is UNKNOWN:
+                    return UNKNOWN
+                out.append(str(text))
+        else:
+            out.append(part)
+    return Text("".join(out), partial=partial)
+
+
+def _merge(*maps: Any) -> Any:
+    out = LocDict()
+    for m in maps:
+        if m is None:
+            continue
+        if not isinstance(m, dict):
+            raise EvalError("merge: arguments must be maps")
+        out.update(m)
+    return out
+
+
+def _flatten(items: Any) -> Any:
+    out = LocList()
+    for x in items:
+        if x is UNKNOWN:
+            raise _Unknown()
+        out.extend(_flatten(x) if isinstance(x, list) else [x])
+    return out
+
+
+def _lookup(m: Any, key: Any, *default: Any) -> Any:
+    if isinstance(m, dict) and key in m:
+        return m[key]
+    if default:
+        return default[0]
+    raise EvalError(f"lookup: no key {key!r}")
+
+
+def _coalesce(*args: Any) -> Any:
+    for a in args:
+        if a is UNKNOWN:
+            return UNKNOWN
+        if a is not None and a != "":
+            return a
+    raise EvalError("coalesce: no non-null argument")
+
+
+def _tobool(v: Any) -> Any:
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, str) and v in ("true", "false"):
+        return v == "true"
+    raise EvalError(f"tobool: cannot convert {v!r}")
+
+
+def _tonumber(v: Any) -> Any:
+    if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+        return v
+    try:
+        f = float(str(v))
+    except ValueError:
+        raise EvalError(f"tonumber: cannot convert {v!r}") from None
+    return int(f) if f.is_integer() else f
+
+
+def _distinct(items: Any) -> Any:
+    out = LocList()
+    for x in items:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def _one(items: Any) -> Any:
+    if len(items) > 1:
+        raise EvalError("one: more than one element")
+    return items[0] if items else None
+
+
+def _element(items: Any, index: Any) -> Any:
+    if not items:
+        raise EvalError("element: empty list")
+    return items[int(index) % len(items)]
+
+
+def _text(fn: Callable[[str], str]) -> Callable[[Any], Any]:
+    return lambda s: Text(fn(str(s)), partial=is_partial(s))
+
+
+PURE: dict[str, Callable[..., Any]] = {
+    "jsondecode": _jsondecode,
+    "format": _format,
+    "join": lambda sep, items: Text(str(sep).join(str(to_text(i)) for i in items), partial=any(is_partial(i) for i in items)),
+    "split": lambda sep, s: LocList(str(s).split(str(sep))),
+    "concat": lambda *lists: LocList([x for lst in lists for x in lst]),
+    "merge": _merge,
+    "flatten": _flatten,
+    "distinct": _distinct,
+    "compact": lambda items: LocList([x for x in items if x not in (None, "")]),
+    "lookup": _lookup,
+    "coalesce": _coalesce,
+    "coalescelist": lambda *lists: next((lst for lst in lists if lst), LocList()),
+    "tostring": lambda v: v if v is None else to_text(v),
+    "tonumber": _tonumber,
+    "tobool": _tobool,
+    "tolist": lambda v: LocList(v),
+    "toset": lambda v: LocList(_distinct(v)),
+    "tomap": lambda v: LocDict(v),
+    "length": lambda v: len(v),
+    "keys": lambda m: LocList(sorted(m.keys())),
+    "values": lambda m: LocList(m[k] for k in sorted(m.keys())),
+    "contains": lambda items, v: v in items,
+    "lower": _text(str.lower),
+    "upper": _text(str.upper),
+    "trimspace": _text(str.strip),
+    "replace": lambda s, old, new: Text(str(s).replace(str(old), str(new)), partial=is_partial(s)),
+    "element": _element,
+    "one": _one,
+    "sort": lambda items: LocList(sorted(items)),
+    "zipmap": lambda ks, vs: LocDict(zip(ks, vs)),
+    "range": lambda *a: LocList(range(*(int(x) for x in a))),
+    "min": lambda *a: min(a),
+    "max": lambda *a: max(a),
+    "abs": lambda a: abs(a),
+}
+
+
+def call_pure(name: str, args: list[Any]) -> Any:
+    """Apply a pure built-in. Unknown function or UNKNOWN argument -> UNKNOWN."""
+    fn = PURE.get(name)
+    if fn is None:
+        return UNKNOWN
+    if name not in ("coalesce", "format") and any(contains_unknown(a) for a in args):
+        return UNKNOWN
+    try:
+        return fn(*args)
+    except _Unknown:
+        return UNKNOWN
+    except EvalError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, OverflowError) as exc:
+        raise EvalError(f"{name}: {exc}") from None

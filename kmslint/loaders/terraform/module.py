@@ -1,0 +1,113 @@
+"""Terraform modules: the blocks of one directory, and instances of it with their inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from ...model.resources import ParseError
+from ...model.values import Location
+from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, parse
+
+MAX_MODULE_DEPTH = 12
+
+
+@dataclass
+class ModuleDef:
+    """Everything declared in one directory's ``*.tf`` files."""
+
+    dir: Path
+    rel: str
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attribute] = field(default_factory=dict)
+    resources: dict[str, Block] = field(default_factory=dict)  # "aws_kms_key.a"
+    data: dict[str, Block] = field(default_factory=dict)  # "aws_iam_policy_document.p"
+    modules: dict[str, Block] = field(default_factory=dict)
+    outputs: dict[str, Attribute] = field(default_factory=dict)
+    parse_errors: list[ParseError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def add_body(self, body: Body) -> None:
+        for block in body.blocks:
+            labels = block.labels
+            if block.type == "variable" and labels:
+                self.variables[labels[0]] = block
+            elif block.type == "locals":
+                self.locals.update(block.body.attributes)
+            elif block.type == "resource" and len(labels) == 2:
+                self.resources[f"{labels[0]}.{labels[1]}"] = block
+            elif block.type == "data" and len(labels) == 2:
+                self.data[f"{labels[0]}.{labels[1]}"] = block
+            elif block.type == "module" and labels:
+                self.modules[labels[0]] = block
+            elif block.type == "output" and labels and "value" in block.body.attributes:
+                self.outputs[labels[0]] = block.body.attributes["value"]
+
+    def local_sources(self) -> dict[str, Path]:
+        """Module calls whose ``source`` is a local path (``./x``, ``../x``)."""
+        out: dict[str, Path] = {}
+        for name, block in self.modules.items():
+            src = block.body.attributes.get("source")
+            if src is not None and isinstance(src.expr, Lit) and isinstance(src.expr.value, str):
+                value = src.expr.value
+                if value.startswith(("./", "../")) or value in (".", ".."):
+                    out[name] = (self.dir / value).resolve()
+        return out
+
+
+def read_text(path: Path) -> str:
+    """Read a source file as UTF-8 (BOM accepted); CRLF is normalised by the parser."""
+    return path.read_bytes().decode("utf-8-sig")
+
+
+def load_module_dir(directory: Path, rel_of: "Any", files: list[Path]) -> ModuleDef:
+    """Parse every ``.tf`` file of a directory; a file that fails becomes a ParseError."""
+    mdef = ModuleDef(directory, rel_of(directory))
+    for path in sorted(files):
+        rel = rel_of(path)
+        mdef.files.append(rel)
+        try:
+            body = parse(read_text(path), rel)
+        except HclSyntaxError as exc:
+            mdef.parse_errors.append(ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), f"HCL syntax error: {exc.reason}"))
+            continue
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            mdef.parse_errors.append(ParseError(Location(rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}"))
+            continue
+        except OSError as exc:
+            mdef.parse_errors.append(ParseError(Location(rel, 1, 1), f"cannot read file: {exc.strerror or exc}"))
+            continue
+        mdef.add_body(body)
+    return mdef
+
+
+@dataclass
+class Instance:
+    """One use of a module: the root itself, or a ``module`` call with its arguments.
+
+    ``args`` maps a variable name to the caller's argument expression and the caller instance;
+    ``tfvars`` holds root-module values from ``*.tfvars`` with their locations.
+    """
+
+    mdef: ModuleDef
+    prefix: str = ""
+    parent: Optional["Instance"] = None
+    args: dict[str, tuple[Attribute, "Instance"]] = field(default_factory=dict)
+    tfvars: dict[str, tuple[Any, Location]] = field(default_factory=dict)
+    depth: int = 0
+    bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the module call
+    cache: dict[str, Any] = field(default_factory=dict)
+    in_progress: set[str] = field(default_factory=set)
+
+    def address(self, local: str) -> str:
+        return f"{self.prefix}{local}"
+
+
+def call_arguments(block: Block) -> dict[str, Attribute]:
+    meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
+    return {n: a for n, a in block.body.attributes.items() if n not in meta}
+
+
+__all__ = ["Expr", "Instance", "ModuleDef", "call_arguments", "load_module_dir", "read_text", "MAX_MODULE_DEPTH"]

@@ -1,0 +1,104 @@
+"""CloudWatch metric filters, alarms and EventBridge rules/targets from Terraform."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Optional
+
+from ...model.resources import Alarm, EventRule, EventTarget, Inventory, MetricFilter
+from ...model.values import UNKNOWN, Location, Presence, Value
+from .convert import as_bool, as_str
+from .hcl import Block
+from .module import Instance
+from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
+
+if TYPE_CHECKING:
+    from .loader import TerraformLoader
+
+
+def _value(raw: Any, loc: Location, convert: Any = as_str, default: Any = None) -> Value[Any]:
+    if raw is None:
+        return Value(default, loc, Presence.DEFAULT)
+    v = convert(raw)
+    return Value(v, loc, Presence.UNKNOWN if v is UNKNOWN else Presence.SET)
+
+
+def _arg(loader: "TerraformLoader", inst: Instance, block: Block, name: str) -> tuple[Any, Location]:
+    if name not in block.body.attributes:
+        return None, block.loc
+    return loader.arg(inst, block, name)
+
+
+def _pattern_json(raw: Any) -> Any:
+    if raw is None or raw is UNKNOWN:
+        return UNKNOWN
+    if isinstance(raw, Encoded):
+        return UNKNOWN if contains_unknown(raw.value) else plainify(raw.value)
+    if isinstance(raw, str):
+        if is_partial(raw):
+            return UNKNOWN
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return UNKNOWN
+    return UNKNOWN
+
+
+def _actions(raw: Any) -> Any:
+    if raw is None:
+        return ()
+    if raw is UNKNOWN or not isinstance(raw, list):
+        return UNKNOWN
+    return tuple(str(x) for x in raw if x is not UNKNOWN and x is not None)
+
+
+def _metric_filter(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> MetricFilter:
+    pattern, ploc = _arg(loader, inst, block, "pattern")
+    mts = block.body.blocks_of("metric_transformation")
+    name = ns = None
+    nloc = nsloc = block.loc
+    if mts:
+        name, nloc = _arg(loader, inst, mts[0], "name")
+        ns, nsloc = _arg(loader, inst, mts[0], "namespace")
+    return MetricFilter(addr, unit, block.loc, _value(pattern, ploc, default=""), _value(name, nloc), _value(ns, nsloc))
+
+
+def _alarm(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> Alarm:
+    name, nloc = _arg(loader, inst, block, "metric_name")
+    ns, nsloc = _arg(loader, inst, block, "namespace")
+    actions, aloc = _arg(loader, inst, block, "alarm_actions")
+    enabled, eloc = _arg(loader, inst, block, "actions_enabled")
+    return Alarm(addr, unit, block.loc, _value(name, nloc), _value(ns, nsloc), _value(actions, aloc, _actions, ()), _value(enabled, eloc, as_bool, True))
+
+
+def _event_rule(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> EventRule:
+    name, nloc = _arg(loader, inst, block, "name")
+    pattern, ploc = _arg(loader, inst, block, "event_pattern")
+    enabled, eloc = _arg(loader, inst, block, "is_enabled")
+    state, sloc = _arg(loader, inst, block, "state")
+    enabled_value = _value(enabled, eloc, as_bool, True)
+    if state is not None:
+        s = as_str(state)
+        enabled_value = Value(UNKNOWN if s is UNKNOWN else s != "DISABLED", sloc)
+    pat = _pattern_json(pattern)
+    pattern_value = Value(pat, ploc, Presence.UNKNOWN if pat is UNKNOWN else Presence.SET)
+    return EventRule(addr, unit, block.loc, _value(name, nloc, default=addr), pattern_value, enabled_value)
+
+
+def _event_target(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> EventTarget:
+    rule, rloc = _arg(loader, inst, block, "rule")
+    if isinstance(rule, Text) and rule.ref:
+        return EventTarget(addr, unit, block.loc, Value(rule.ref, rloc))
+    return EventTarget(addr, unit, block.loc, _value(rule, rloc))
+
+
+def monitoring_resource(loader: "TerraformLoader", inst: Instance, block: Block, rtype: str, addr: str, unit: str) -> Optional[Inventory]:
+    if rtype == "aws_cloudwatch_log_metric_filter":
+        return Inventory(metric_filters=(_metric_filter(loader, inst, block, addr, unit),))
+    if rtype == "aws_cloudwatch_metric_alarm":
+        return Inventory(alarms=(_alarm(loader, inst, block, addr, unit),))
+    if rtype == "aws_cloudwatch_event_rule":
+        return Inventory(event_rules=(_event_rule(loader, inst, block, addr, unit),))
+    if rtype == "aws_cloudwatch_event_target":
+        return Inventory(event_targets=(_event_target(loader, inst, block, addr, unit),))
+    return None

@@ -1,0 +1,43 @@
+"""JSON output, exactly the fields DESIGN.md promises."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from .. import __version__
+from ..engine.rules import Rule
+from ..findings import Finding, ScanResult
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    out: dict[str, Any] = {
+        "rule_id": f.rule_id,
+        "rule_name": f.rule_name,
+        "level": f.level,
+        "message": f.message,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+        "resource": f.resource,
+    }
+    if f.suppression is not None:
+        out["suppression"] = {"kind": f.suppression.kind, "justification": f.suppression.justification}
+    return out
+
+
+def render(result: ScanResult, rules: Sequence[Rule], show_unknown: bool = False) -> str:
+    doc: dict[str, Any] = {
+        "version": __version__,
+        "findings": [finding_dict(f) for f in result.findings],
+        "errors": [{"path": e.path, "rule_id": e.rule_id, "message": e.message} for e in result.errors],
+        "suppressed": [finding_dict(f) for f in result.suppressed],
+    }
+    if show_unknown:
+        doc["unknown"] = [
+            {"rule_id": u.rule_id, "path": u.location.path, "line": u.location.line, "detail": u.detail} for u in result.unknowns
+        ]
+    return json.dumps(doc, indent=2) + "\n"

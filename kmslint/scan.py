@@ -1,0 +1,102 @@
+"""One scan: discover -> load -> evaluate rules -> filter. No printing, no exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+from .config import Config
+from .discover import SourceFile, discover, rel_path
+from .engine.engine import run_rules
+from .engine.rules import Rule
+from .findings import ScanResult
+from .model.resources import Inventory, ParseError
+from .model.values import Location
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    paths: tuple[Path, ...]
+    root: Path
+    config: Config = field(default_factory=Config)
+    var_files: tuple[Path, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[Path]) -> Inventory:
+    from .loaders.terraform.loader import TerraformLoader
+
+    inv = Inventory()
+    tf_by_dir: dict[Path, list[Path]] = {}
+    tfvars_by_dir: dict[Path, list[Path]] = {}
+    for f in files:
+        if f.kind == "terraform":
+            tf_by_dir.setdefault(f.path.parent, []).append(f.path)
+        elif f.kind == "tfvars":
+            tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
+        else:
+            inv = inv.merge(_load_data_file(f))
+    if tf_by_dir:
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files))
+        inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
+    return inv
+
+
+def _load_data_file(f: SourceFile) -> Inventory:
+    try:
+        text = f.path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}"),))
+    except OSError as exc:
+        return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), f"cannot read file: {exc.strerror or exc}"),))
+    if f.kind == "cloudformation":
+        from .loaders.cloudformation import load_template
+
+        return load_template(f.rel, text)
+    if f.kind == "policy":
+        from .loaders.policy_json import load_policy_file
+
+        return load_policy_file(f.rel, text)
+    if f.kind == "plan":
+        from .loaders.plan import load_plan  # type: ignore[import-not-found]
+
+        return load_plan(f.rel, text)  # type: ignore[no-any-return]
+    return Inventory()
+
+
+def selected_rules(rules: Sequence[Rule], config: Config, select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+    chosen = set(select or config.select)
+    dropped = set(ignore) | set(config.ignore)
+    return [r for r in rules if (not chosen or r.id in chosen or r.id == "KMS000") and r.id not in dropped]
+
+
+def rule_params(rule: Rule, config: Config, rules: Mapping[str, Rule]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, p in rule.parameters.items():
+        if p.inherit:
+            other_id, other_name = p.inherit.split(".", 1)
+            other = rules[other_id]
+            params[name] = config.params.get(other_id, {}).get(other_name, other.parameters[other_name].default)
+        else:
+            params[name] = p.default
+        params[name] = config.params.get(rule.id, {}).get(name, params[name])
+    return params
+
+
+def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inventory]:
+    root = opts.root.resolve()
+    files = discover(opts.paths, root, opts.config.exclude)
+    inv = load_inventory(files, root, opts.var_files)
+    by_id = {r.id: r for r in rules}
+    active = [
+        (r, opts.config.levels.get(r.id, r.level), rule_params(r, opts.config, by_id))
+        for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
+    ]
+    findings, errors, unknowns = run_rules(active, inv)
+    result = ScanResult(findings=tuple(findings), errors=tuple(errors), unknowns=tuple(unknowns), files_scanned=len(files))
+    return result, inv
+
+
+__all__ = ["ScanOptions", "run_scan", "load_inventory", "Optional"]
