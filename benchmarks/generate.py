@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Generate a reproducible synthetic IaC repository for benchmarking kmslint against checkov.
+
+Layout of ``--out``::
+
+    terraform/kms/                  shared local module, called as source = "../kms"
+    terraform/svc-00001-<theme>/    main.tf, variables.tf, versions.tf [, kms.tf, monitoring.tf, outputs.tf, ...]
+    cloudformation/stack-00001-<theme>.yaml
+
+Most files hold no KMS at all, as in a real repository. Every module and template draws from its own
+``random.Random(f"{seed}:<kind>:<index>")``, so the same seed gives byte-identical output, and a larger repository
+starts with exactly the modules of a smaller one.
+
+Examples::
+
+    python3 benchmarks/generate.py --files 300 --out .bench/repos/files-300 --clean
+    python3 benchmarks/generate.py --tf-modules 50 --cfn-templates 40 --out /tmp/synthetic
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import synth_cfn
+import synth_tf
+
+MARKER = ".kmslint-bench"  # written into --out; --clean only ever deletes a directory that carries it
+
+
+@dataclass
+class Summary:
+    """Counts describing one generated repository (printed, and embedded in benchmark results)."""
+
+    seed: int
+    files: int = 0
+    tf_files: int = 0
+    cfn_templates: int = 0
+    tf_modules: int = 0
+    modules_with_key: int = 0
+    modules_calling_kms_module: int = 0
+    modules_with_monitoring: int = 0
+    templates_with_key: int = 0
+    bytes: int = 0
+    file_kinds: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How often the KMS-relevant content appears."""
+
+    kms_ratio: float = 0.2
+    monitoring_ratio: float = 0.08
+    cfn_kms_ratio: float = 0.2
+    cfn_monitoring_ratio: float = 0.05
+
+
+def write(path: Path, text: str, summary: Summary) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    path.write_bytes(data)
+    summary.files += 1
+    summary.bytes += len(data)
+    kind = path.name if path.suffix == ".tf" or path.suffix == ".tfvars" else path.suffix
+    summary.file_kinds[kind] = summary.file_kinds.get(kind, 0) + 1
+
+
+def generate_terraform(out: Path, seed: int, mix: Mix, summary: Summary,
+                       modules: int | None = None, file_budget: int | None = None) -> None:
+    """Write the shared kms module, then service modules until ``modules`` or ``file_budget`` is reached."""
+    root = out / "terraform"
+    budget = file_budget
+    for name, text in synth_tf.render_shared_kms_module().items():
+        if budget is not None and budget <= 0:
+            return
+        write(root / synth_tf.KMS_SHARED_MODULE / name, text, summary)
+        summary.tf_files += 1
+        budget = None if budget is None else budget - 1
+    index = 0
+    while (modules is None or index < modules) and (budget is None or budget > 0):
+        index += 1
+        written = write_module(root, seed, index, mix, summary, budget)
+        budget = None if budget is None else budget - written
+
+
+def write_module(root: Path, seed: int, index: int, mix: Mix, summary: Summary, budget: int | None) -> int:
+    """Write one service module, truncated to ``budget`` files (main.tf first); return the files written."""
+    rng = random.Random(f"{seed}:tf:{index}")
+    plan = synth_tf.plan_module(rng, index, mix.kms_ratio, mix.monitoring_ratio)
+    rendered = synth_tf.render_module(rng, plan)
+    names = synth_tf.module_files(plan)
+    if budget is not None:
+        names = names[:budget]
+    for name in names:
+        write(root / plan.name / name, rendered[name], summary)
+        summary.tf_files += 1
+    summary.tf_modules += 1
+    summary.modules_with_key += "kms.tf" in names
+    summary.modules_calling_kms_module += plan.kms == "module"
+    summary.modules_with_monitoring += "monitoring.tf" in names
+    return len(names)
+
+
+def generate_cloudformation(out: Path, seed: int, mix: Mix, summary: Summary, templates: int) -> None:
+    for index in range(1, templates + 1):
+        rng = random.Random(f"{seed}:cfn:{index}")
+        text, has_key = synth_cfn.render_template(rng, index, mix.cfn_kms_ratio, mix.cfn_monitoring_ratio)
+        name = f"stack-{index:05d}.yaml"
+        write(out / "cloudformation" / name, text, summary)
+        summary.cfn_templates += 1
+        summary.templates_with_key += has_key
+
+
+def prepare_out(out: Path, clean: bool) -> None:
+    """Make ``out`` an empty directory carrying the marker; refuse to touch a foreign non-empty directory."""
+    if out.exists() and any(out.iterdir()):
+        if not clean:
+            raise SystemExit(f"{out} is not empty; pass --clean to regenerate it")
+        if not (out / MARKER).exists():
+            raise SystemExit(f"{out} was not made by generate.py (no {MARKER}); refusing to delete it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("generated by benchmarks/generate.py; safe to delete\n", encoding="utf-8")
+
+
+def generate_repo(out: Path, *, seed: int = 1, files: int | None = None, tf_modules: int | None = None,
+                  cfn_templates: int | None = None, cfn_share: float = 0.15, mix: Mix = Mix(),
+                  clean: bool = False) -> Summary:
+    """Generate a repository of exactly ``files`` files, or of ``tf_modules`` modules and ``cfn_templates``."""
+    prepare_out(out, clean)
+    summary = Summary(seed=seed)
+    if files is not None:
+        templates = round(files * cfn_share)
+        generate_terraform(out, seed, mix, summary, file_budget=files - templates)
+    else:
+        templates = cfn_templates or 0
+        generate_terraform(out, seed, mix, summary, modules=tf_modules or 0)
+    generate_cloudformation(out, seed, mix, summary, templates)
+    summary.file_kinds = dict(sorted(summary.file_kinds.items()))
+    return summary
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="directory to write the repository into")
+    parser.add_argument("--files", type=int, help="exact total file count (e.g. 300, 1000, 10000)")
+    parser.add_argument("--tf-modules", type=int, help="number of Terraform service modules (instead of --files)")
+    parser.add_argument("--cfn-templates", type=int, help="number of CloudFormation templates (with --tf-modules)")
+    parser.add_argument("--cfn-share", type=float, default=0.15, help="share of --files that are CFN templates")
+    parser.add_argument("--kms-ratio", type=float, default=Mix.kms_ratio, help="share of modules with a key")
+    parser.add_argument("--monitoring-ratio", type=float, default=Mix.monitoring_ratio,
+                        help="share of modules with KMS metric filters, alarms and EventBridge rules")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clean", action="store_true", help="delete --out first (only if generate.py made it)")
+    args = parser.parse_args(argv)
+    if args.files is not None and (args.tf_modules is not None or args.cfn_templates is not None):
+        parser.error("--files cannot be combined with --tf-modules/--cfn-templates")
+    if args.files is None and args.tf_modules is None and args.cfn_templates is None:
+        parser.error("give --files, or --tf-modules and/or --cfn-templates")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    mix = Mix(kms_ratio=args.kms_ratio, monitoring_ratio=args.monitoring_ratio)
+    summary = generate_repo(args.out, seed=args.seed, files=args.files, tf_modules=args.tf_modules,
+                            cfn_templates=args.cfn_templates, cfn_share=args.cfn_share, mix=mix, clean=args.clean)
+    print(json.dumps(asdict(summary), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
