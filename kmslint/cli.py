@@ -141,5 +141,6 @@ def _render(args: argparse.Namespace, result: ScanResult, rules: Sequence[Rule],
     return text.render(result, rules, args.show_unknown)
 
 
-if __name__ == "__main__":  # pragma: no cover
+def main_entry() -> None:
+    """Console-script entry point."""
     sys.exit(main())
