@@ -60,8 +60,8 @@ _DELETION = _Watch(
 
 _PENDING = _Watch(
     pending_deletion_probes(),
-    "no alarm fires when something still uses a KMS key that is pending deletion, "
-    "the signal to cancel the deletion while it can be cancelled",
+    "no alarm fires when something still uses a KMS key that is pending deletion",
+    "That alarm is what lets a team cancel a deletion while it still can. "
     "Add a CloudWatch Logs metric filter on the CloudTrail log group with AWS's pattern "
     f"`{PENDING_DELETION_FILTER_PATTERN}` and a CloudWatch alarm on its metric name and namespace "
     "with an alarm action, or an EventBridge rule (source aws.kms, detail.errorCode "
@@ -145,7 +145,7 @@ def _check(unit: Unit, params: Mapping[str, Any], inv: Inventory, watch: _Watch)
 def _message(unit: Unit, watch: _Watch, problems: Sequence[str]) -> str:
     if not problems:
         problems = [f"no metric filter or EventBridge rule watches {watch.probes.subject}"]
-    where = f" in {unit.name}" if unit.name else ""
+    where = f" in {unit.name}" if unit.name not in ("", ".") else ""
     return f"{watch.headline[0].upper()}{watch.headline[1:]}{where}: {'; '.join(problems)}. {watch.fix}"
 
 
@@ -199,7 +199,8 @@ def _alarm_link(mf: MetricFilter, scope: _Scope) -> _Link:
     if any(link.wired for link in links):
         return _Link(True)
     unknowns = tuple(u for link in links for u in link.unknowns) + tuple(
-        Undecided(a.location, f"alarm {a.address}: its metric could not be resolved, it may watch {metric}") for a in maybe
+        Undecided(a.location, f"alarm {a.address}: its metric could not be resolved; it may watch {metric}")
+        for a in maybe
     )
     problems = tuple(p for link in links for p in link.problems)
     if not linked:
