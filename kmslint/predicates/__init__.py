@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from . import policy, replica
+from . import monitoring, policy, replica
 
 if TYPE_CHECKING:
     from ..model.resources import Inventory
 
 PREDICATES: dict[str, Callable[[Any, Mapping[str, Any], "Inventory"], Iterable[Any]]] = {
+    "monitoring.deletion_alarm": monitoring.deletion_alarm,
+    "monitoring.pending_deletion_alarm": monitoring.pending_deletion_alarm,
     "policy.destructive_without_mfa": policy.destructive_without_mfa,
     "policy.public_access": policy.public_access,
     "policy.window_guard": policy.window_guard,

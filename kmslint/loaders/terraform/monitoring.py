@@ -47,9 +47,9 @@ def _pattern_json(raw: Any) -> Any:
 def _actions(raw: Any) -> Any:
     if raw is None:
         return ()
-    if raw is UNKNOWN or not isinstance(raw, list):
+    if raw is UNKNOWN or not isinstance(raw, list) or contains_unknown(raw):
         return UNKNOWN
-    return tuple(str(x) for x in raw if x is not UNKNOWN and x is not None)
+    return tuple(str(x) for x in raw if x is not None)
 
 
 def _metric_filter(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> MetricFilter:
@@ -66,6 +66,8 @@ def _metric_filter(loader: "TerraformLoader", inst: Instance, block: Block, addr
 def _alarm(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> Alarm:
     name, nloc = _arg(loader, inst, block, "metric_name")
     ns, nsloc = _arg(loader, inst, block, "namespace")
+    if name is None and block.body.blocks_of("metric_query"):
+        name = ns = UNKNOWN  # metric math: the metrics are inside queries kmslint does not evaluate
     actions, aloc = _arg(loader, inst, block, "alarm_actions")
     enabled, eloc = _arg(loader, inst, block, "actions_enabled")
     return Alarm(addr, unit, block.loc, _value(name, nloc), _value(ns, nsloc), _value(actions, aloc, _actions, ()), _value(enabled, eloc, as_bool, True))
