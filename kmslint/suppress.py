@@ -1,0 +1,137 @@
+"""In-source suppressions: ``# kmslint:ignore KMS008 -- reason`` and loader-found ignores.
+
+A comment suppresses a finding of a rule it names when it sits
+
+- at the end of the finding's line (or is that line), or
+- alone on the line directly above it (nothing but whitespace before the comment).
+
+``#`` (HCL, YAML) and ``//`` (HCL) both work; several ids are comma-separated:
+``// kmslint:ignore KMS002, KMS008 -- reason``. An :class:`~kmslint.model.resources.Ignore` from a
+loader (CloudFormation ``Metadata: {kmslint: {ignore: [{id, reason}]}}``) covers the findings of
+its rule in its resource's line range.
+
+The reason is required. A suppression without one does not suppress: the finding is returned in
+``problems``, with its rule id and level unchanged and its message prefixed
+``"suppression without a reason: "``, so it still counts towards the exit code and shows the
+user why their comment did nothing. No new rule id is invented for this: rule ids are a public
+contract. ``kept`` and ``problems`` are disjoint; report ``kept + problems`` as findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .findings import Finding, Suppression
+from .model.resources import Ignore
+from .sources import SourceCache
+
+NO_REASON_PREFIX = "suppression without a reason: "
+
+_DIRECTIVE = re.compile(
+    r"(?:^|(?<=\s))(?:#+|//+)\s*kmslint:ignore\b[ \t]*"
+    r"(?P<ids>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)?"
+    r"(?P<rest>.*)$"
+)
+_REASON = re.compile(r"^\s*--\s*(?P<reason>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One ``kmslint:ignore`` comment: the rule ids it names and its reason (maybe empty)."""
+
+    line: int
+    rule_ids: frozenset[str]
+    reason: str
+    own_line: bool  # nothing but whitespace before the comment
+
+
+def parse_directive(text: str, line: int) -> Optional[Directive]:
+    """The ``kmslint:ignore`` comment on one line of source, if any."""
+    match = _DIRECTIVE.search(text)
+    if match is None:
+        return None
+    ids = frozenset(x.strip().upper() for x in (match.group("ids") or "").split(",") if x.strip())
+    reason_match = _REASON.match(match.group("rest"))
+    reason = reason_match.group("reason") if reason_match else ""
+    return Directive(line, ids, reason, own_line=not text[: match.start()].strip())
+
+
+class _Directives:
+    """The directives of each file, parsed once."""
+
+    def __init__(self, sources: SourceCache) -> None:
+        self.sources = sources
+        self._by_file: dict[str, dict[int, Directive]] = {}
+
+    def of(self, path: str) -> dict[int, Directive]:
+        if path not in self._by_file:
+            lines = self.sources.lines(path) or []
+            found = (parse_directive(text, n) for n, text in enumerate(lines, start=1) if "kmslint:ignore" in text)
+            self._by_file[path] = {d.line: d for d in found if d is not None}
+        return self._by_file[path]
+
+    def covering(self, finding: Finding) -> Optional[Directive]:
+        """The directive that names this finding's rule on its line, or alone on the line above."""
+        directives = self.of(finding.location.path)
+        line = finding.location.line
+        same, above = directives.get(line), directives.get(line - 1)
+        if same is not None and finding.rule_id in same.rule_ids:
+            return same
+        if above is not None and above.own_line and finding.rule_id in above.rule_ids:
+            return above
+        return None
+
+
+def _ignore_covering(finding: Finding, ignores: Sequence[Ignore]) -> Optional[Ignore]:
+    loc = finding.location
+    for ignore in ignores:
+        if ignore.path == loc.path and ignore.rule_id.upper() == finding.rule_id and ignore.start_line <= loc.line <= ignore.end_line:
+            return ignore
+    return None
+
+
+def _reason_for(finding: Finding, directives: _Directives, ignores: Sequence[Ignore]) -> Optional[str]:
+    """The suppression's reason ("" when it has none), or ``None`` if nothing covers the finding.
+    A reason given anywhere wins over a reason-less suppression of the same finding."""
+    reasons = []
+    directive = directives.covering(finding)
+    if directive is not None:
+        reasons.append(directive.reason.strip())
+    ignore = _ignore_covering(finding, ignores)
+    if ignore is not None:
+        reasons.append(ignore.reason.strip())
+    if not reasons:
+        return None
+    return next((r for r in reasons if r), "")
+
+
+def unreasoned(finding: Finding) -> Finding:
+    """The finding as reported when its suppression gives no reason."""
+    return replace(finding, message=NO_REASON_PREFIX + finding.message)
+
+
+def apply_suppressions(
+    findings: Sequence[Finding], root: Path, ignores: Sequence[Ignore] = ()
+) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """Split ``findings`` into (kept, suppressed, problems).
+
+    ``suppressed`` findings carry ``Suppression(kind="inSource", justification=reason)``;
+    ``problems`` are findings whose suppression has no reason (see the module doc). Finding paths
+    are relative to ``root``; a file that cannot be read has no comments, never an error.
+    """
+    directives = _Directives(SourceCache(root))
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    problems: list[Finding] = []
+    for finding in findings:
+        reason = _reason_for(finding, directives, ignores)
+        if reason is None:
+            kept.append(finding)
+        elif reason:
+            suppressed.append(replace(finding, suppression=Suppression(kind="inSource", justification=reason)))
+        else:
+            problems.append(unreasoned(finding))
+    return kept, suppressed, problems
