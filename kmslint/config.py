@@ -1,15 +1,64 @@
 """Configuration: ``.kmslint.yaml`` or ``[tool.kmslint]`` in ``pyproject.toml``.
 
-Minimal core version: select/ignore, levels, rule parameters, exclude, fail-on.
+Found by walking up from the scan root (stopping at the repository root, the first folder with
+a ``.git``), or given with ``--config FILE``. In one folder ``.kmslint.yaml`` wins over
+``pyproject.toml``; a ``pyproject.toml`` without ``[tool.kmslint]`` is passed over. Keys::
+
+    select: [KMS001, KMS002]      # only these rules (default: all)
+    ignore: [KMS011]              # never these (wins over select)
+    exclude: ["examples/*", "*.tfvars"]    # fnmatch globs over paths relative to the scan root
+    fail-on: warning              # error | warning | note | none
+    rules:
+      KMS002: {min_days: 30, level: warning}
+
+Unknown keys and bad values are :class:`ConfigError` naming the key. Shape is checked against a
+JSON Schema on load; rule ids and parameters are checked against the catalog with
+:func:`validate_against_rules`, which the CLI calls once the rules are loaded.
 """
 
 from __future__ import annotations
 
+import difflib
+import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 reads .kmslint.yaml only
+    tomllib = None
+
+from .engine.rules import Parameter, Rule
+
+CONFIG_NAMES = (".kmslint.yaml", ".kmslint.yml")
+PYPROJECT = "pyproject.toml"
+LEVELS = ("error", "warning", "note")
+FAIL_ON = ("error", "warning", "note", "none")
+RULE_ID = "^KMS[0-9]{3}$"
+
+SCHEMA: Mapping[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "select": {"type": "array", "items": {"type": "string", "pattern": RULE_ID}, "uniqueItems": True},
+        "ignore": {"type": "array", "items": {"type": "string", "pattern": RULE_ID}, "uniqueItems": True},
+        "exclude": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "fail-on": {"enum": list(FAIL_ON)},
+        "rules": {
+            "type": "object",
+            "propertyNames": {"pattern": RULE_ID},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"level": {"enum": list(LEVELS)}},
+            },
+        },
+    },
+}
 
 
 class ConfigError(Exception):
@@ -24,37 +73,190 @@ class Config:
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     fail_on: Optional[str] = None
-    source: str = ""
+    source: str = ""  # the file it came from ("" when none was found)
+
+
+
+# --- finding the file --------------------------------------------------------------------------
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    if tomllib is None:
+        return False
+    try:
+        data = tomllib.loads(pyproject.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # someone else's broken pyproject is not ours to report while searching
+    return isinstance(data.get("tool"), dict) and "kmslint" in data["tool"]
+
+
+def _candidates(folder: Path) -> Iterable[Path]:
+    for name in CONFIG_NAMES:
+        yield folder / name
+    yield folder / PYPROJECT
 
 
 def find_config(start: Path) -> Optional[Path]:
+    """The nearest config file at or above ``start``, not going above the repository root."""
     here = start.resolve()
-    for folder in (here, *here.parents) if here.is_dir() else (here.parent, *here.parent.parents):
-        candidate = folder / ".kmslint.yaml"
-        if candidate.is_file():
-            return candidate
+    folder = here if here.is_dir() else here.parent
+    for current in (folder, *folder.parents):
+        for candidate in _candidates(current):
+            if candidate.is_file() and (candidate.name != PYPROJECT or _has_tool_table(candidate)):
+                return candidate
+        if (current / ".git").exists():
+            return None
     return None
 
 
-def load_config(scan_root: Path, explicit: Optional[Path] = None) -> Config:
-    path = explicit or find_config(scan_root)
-    if path is None:
-        return Config()
+# --- reading and validating ----------------------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> Any:
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        return yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+
+
+def _read_pyproject(path: Path) -> Any:
+    if tomllib is None:
+        raise ConfigError(f"{path}: reading [tool.kmslint] needs Python 3.11 or later; use .kmslint.yaml")
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict) or "kmslint" not in tool:
+        raise ConfigError(f"{path}: no [tool.kmslint] table")
+    return tool["kmslint"]
+
+
+def read_raw(path: Path) -> Any:
+    """The configuration mapping in ``path`` before validation (``{}`` for an empty file)."""
+    data = _read_pyproject(path) if path.name == PYPROJECT else _read_yaml(path)
+    return {} if data is None else data
+
+
+def _key_path(parts: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(SCHEMA)
+
+
+def _describe(error: Any) -> str:
+    where = _key_path(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        extra = sorted(set(error.instance) - set(allowed))
+        key = _key_path([*error.absolute_path, extra[0]]) if extra else where
+        return f"{key}: unknown key{_suggest(str(extra[0]), allowed) if extra else ''}"
+    if "propertyNames" in error.schema_path:
+        return f"{_key_path([*error.absolute_path, error.instance])}: not a rule id (expected KMSnnn)"
+    return f"{where or '(top level)'}: {error.message}"
+
+
+def validate_shape(data: Any, source: str) -> None:
+    """Check the configuration's keys and value types; raise :class:`ConfigError` naming the key."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: configuration must be a mapping")
-    rules = data.get("rules", {}) or {}
-    levels = {rid: str(v["level"]) for rid, v in rules.items() if isinstance(v, dict) and "level" in v}
-    params = {rid: {k: x for k, x in v.items() if k != "level"} for rid, v in rules.items() if isinstance(v, dict)}
+        raise ConfigError(f"{source}: configuration must be a mapping of keys to values")
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    if errors:
+        raise ConfigError(f"{source}: {_describe(errors[0])}")
+
+
+def config_from_data(data: Mapping[str, Any], source: str = "") -> Config:
+    """A :class:`Config` from an already-parsed mapping (validated here)."""
+    validate_shape(data, source or "configuration")
+    rules: Mapping[str, Mapping[str, Any]] = data.get("rules") or {}
     return Config(
         select=tuple(data.get("select", ())),
         ignore=tuple(data.get("ignore", ())),
-        levels=levels,
-        params=params,
+        levels={rid: str(v["level"]) for rid, v in rules.items() if "level" in v},
+        params={rid: {k: x for k, x in v.items() if k != "level"} for rid, v in rules.items()},
         exclude=tuple(data.get("exclude", ())),
         fail_on=data.get("fail-on"),
-        source=str(path),
+        source=source,
     )
+
+
+def load_config(scan_root: Path, explicit: Optional[Path] = None) -> Config:
+    """The configuration for a scan: ``explicit`` if given, else the nearest one found; else defaults."""
+    if explicit is not None and not explicit.is_file():
+        raise ConfigError(f"{explicit}: configuration file not found")
+    path = explicit or find_config(scan_root)
+    if path is None:
+        return Config()
+    return config_from_data(read_raw(path), source=str(path))
+
+
+# --- checking against the rule catalog -----------------------------------------------------------
+
+
+def _type_ok(param: Parameter, value: Any) -> bool:
+    if param.type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if param.type == "boolean":
+        return isinstance(value, bool)
+    if param.type == "string":
+        return isinstance(value, str)
+    if param.type == "array":
+        return isinstance(value, list)
+    return False
+
+
+def parameter_problem(param: Parameter, value: Any) -> Optional[str]:
+    """Why ``value`` is not acceptable for ``param`` (its type, minimum, maximum, enum), or ``None``."""
+    if not _type_ok(param, value):
+        return f"must be of type {param.type}, not {value!r}"
+    if param.minimum is not None and isinstance(value, int) and value < param.minimum:
+        return f"{value} is below the minimum of {param.minimum}"
+    if param.maximum is not None and isinstance(value, int) and value > param.maximum:
+        return f"{value} is above the maximum of {param.maximum}"
+    if param.enum and value not in param.enum:
+        return f"{value!r} is not one of {', '.join(map(str, param.enum))}"
+    return None
+
+
+def _unknown_ids(config: Config, known: Mapping[str, Rule]) -> Iterable[str]:
+    for key, ids in (("select", config.select), ("ignore", config.ignore), ("rules", tuple(config.params))):
+        for rid in ids:
+            if rid not in known:
+                yield f"{key}: {rid} is not a kmslint rule{_suggest(rid, known)}"
+
+
+def _param_problems(config: Config, known: Mapping[str, Rule]) -> Iterable[str]:
+    for rid, params in config.params.items():
+        rule = known.get(rid)
+        if rule is None:
+            continue
+        for name, value in params.items():
+            param = rule.parameters.get(name)
+            if param is None:
+                yield f"rules.{rid}.{name}: unknown parameter{_suggest(name, rule.parameters)}"
+                continue
+            problem = parameter_problem(param, value)
+            if problem:
+                yield f"rules.{rid}.{name}: {problem}"
+
+
+def validate_against_rules(config: Config, rules: Sequence[Rule]) -> None:
+    """Check rule ids and parameters against the catalog; raise :class:`ConfigError` on the first problem.
+
+    Parameters are checked against the rule's declared type, minimum, maximum and enum
+    (so ``KMS002.min_days`` above 30 is refused: AWS's longest window is 30 days).
+    """
+    known = {r.id: r for r in rules}
+    problems = [*_unknown_ids(config, known), *_param_problems(config, known)]
+    if problems:
+        raise ConfigError(f"{config.source or 'configuration'}: {problems[0]}")
