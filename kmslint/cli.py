@@ -7,6 +7,7 @@ or internal error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
@@ -74,6 +75,9 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
     except KeyboardInterrupt:
         stderr.write("kmslint: interrupted\n")
         return EXIT_ERROR
+    except Exception as exc:  # never a traceback, never an exit code that looks like "findings"
+        stderr.write(f"kmslint: internal error: {type(exc).__name__}: {exc}\n")
+        return EXIT_ERROR
 
 
 def render_rules(rules: Sequence[Rule]) -> str:
@@ -97,8 +101,8 @@ def _explain(rules: Sequence[Rule], rule_id: str, stdout: TextIO, stderr: TextIO
 def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stderr: TextIO) -> int:
     from .scan import ScanOptions, run_scan
 
-    root = Path.cwd().resolve()
     paths = tuple(Path(p) for p in args.paths)
+    root = scan_root(paths)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         stderr.write(f"kmslint: no such file or directory: {', '.join(missing)}\n")
@@ -117,6 +121,16 @@ def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stder
     fail_on = args.fail_on or config.fail_on or "warning"
     threshold = LEVEL_RANK[fail_on]
     return EXIT_FINDINGS if any(LEVEL_RANK[f.level] >= threshold for f in result.findings) else EXIT_OK
+
+
+def scan_root(paths: Sequence[Path]) -> Path:
+    """Findings are relative to the current directory, or to the scanned tree when it lies elsewhere."""
+    cwd = Path.cwd().resolve()
+    resolved = [p.resolve() for p in paths]
+    if all(p.is_relative_to(cwd) for p in resolved):
+        return cwd
+    dirs = [str(p if p.is_dir() else p.parent) for p in resolved]
+    return Path(os.path.commonpath(dirs))
 
 
 def _validate_config(config: Config, rules: Sequence[Rule]) -> None:

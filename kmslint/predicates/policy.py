@@ -14,6 +14,10 @@ def _name(s: Statement) -> str:
     return f"statement {s.sid!r}" if s.sid else "a statement"
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _who(principals: Sequence[Principal]) -> str:
     shown = [p.value if p.kind == "AWS" else f"{p.kind}:{p.value}" for p in principals[:3]]
     return ", ".join(shown) + (" ..." if len(principals) > 3 else "")
@@ -38,12 +42,12 @@ def _grant_message(subject: PolicySubject, stmt: Statement, actions: list[str], 
         )
     if stmt.to_account_root:
         return (
-            f"{_name(stmt).capitalize()} grants {acts} to the account root: the grant is delegated to IAM, "
+            f"{_cap(_name(stmt))} grants {acts} to the account root: the grant is delegated to IAM, "
             f"where MFA is not enforced. {fix}"
         )
     who = _who(stmt.principals or ()) if stmt.principals else "its principals"
     return (
-        f"{_name(stmt).capitalize()} lets {who} call {acts} without MFA. Add "
+        f"{_cap(_name(stmt))} lets {who} call {acts} without MFA. Add "
         f'"Condition": {{"Bool": {{"aws:MultiFactorAuthPresent": "true"}}}} to it, or {fix[0].lower()}{fix[1:]}'
     )
 
@@ -73,7 +77,7 @@ def destructive_without_mfa(subject: PolicySubject, params: Mapping[str, Any], i
     for stmt, acts in weak_denies.items():
         yield Hit(
             stmt.location,
-            f"{_name(stmt).capitalize()} denies {', '.join(acts)} with Bool aws:MultiFactorAuthPresent false: requests "
+            f"{_cap(_name(stmt))} denies {', '.join(acts)} with Bool aws:MultiFactorAuthPresent false: requests "
             "signed with long-term access keys carry no MFA key at all, so they slip through. Use BoolIfExists instead.",
         )
     for stmt, acts in unguarded.items():
@@ -95,7 +99,7 @@ def public_access(subject: PolicySubject, params: Mapping[str, Any], inv: Invent
             acts = _actions_text(stmt)
             yield Hit(
                 stmt.location,
-                f"{_name(stmt).capitalize()} allows {acts} to every AWS principal (\"*\") with no condition that "
+                f"{_cap(_name(stmt))} allows {acts} to every AWS principal (\"*\") with no condition that "
                 "pins the caller: any account can use this key. Name the principals, or add a condition such as "
                 '"StringEquals": {"kms:CallerAccount": "<account id>"} or "aws:PrincipalOrgID".',
             )
@@ -123,7 +127,7 @@ def window_guard(subject: PolicySubject, params: Mapping[str, Any], inv: Invento
     )
     if weak:
         stmt, floor = weak[0]
-        yield Hit(stmt.location, f"{_name(stmt).capitalize()} only denies deletion windows below {floor} days; the minimum is {min_days}. Raise the NumericLessThan value to {min_days}.")
+        yield Hit(stmt.location, f"{_cap(_name(stmt))} only denies deletion windows below {floor} days; the minimum is {min_days}. Raise the NumericLessThan value to {min_days}.")
         return
     yield Hit(
         subject.policy.location if not policy.is_default else subject.header,

@@ -169,7 +169,7 @@ def parse(text: str, path: str) -> Body:
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedToken as exc:
-        got = "end of file" if exc.token.type == "$END" else repr(str(exc.token))
+        got = "end of file" if exc.token.type == "$END" else repr(str(exc.token).split("\n")[0].strip()[:40] or "new line")
         raise HclSyntaxError(f"unexpected {got}; expected {_expected(exc.expected)}", exc.line, exc.column) from None
     except UnexpectedCharacters as exc:
         char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
@@ -182,7 +182,10 @@ def parse(text: str, path: str) -> Body:
         raise HclSyntaxError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1, 1) from None
     except RecursionError:
         raise HclSyntaxError("nesting is too deep to parse", 1, 1) from None
-    return _Converter(path).body(_child_tree(tree, "body"))
+    try:
+        return _Converter(path).body(_child_tree(tree, "body"))
+    except RecursionError:  # lark parses deep nesting iteratively; the conversion recurses
+        raise HclSyntaxError("nesting is too deep to parse", 1, 1) from None
 
 
 def _expected(names: Any) -> str:
@@ -512,10 +515,5 @@ def _parse_fragment(source: str, path: str, loc: Location) -> Expr:
         return Opaque("unparsable interpolation", loc)
     conv = _Converter(path)
     attr = _trees(_child_tree(tree, "body"))[0]
-    expr = conv.expr(attr.children[-1])
-    return _relocate(expr, loc)
+    return conv.expr(attr.children[-1])  # fragment positions are not used: heredoc values only
 
-
-def _relocate(expr: Expr, loc: Location) -> Expr:
-    """Positions of a re-parsed fragment are meaningless; pin its top node to the heredoc."""
-    return expr  # children keep fragment-relative positions; only values are used from heredocs
