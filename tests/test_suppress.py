@@ -146,3 +146,31 @@ def test_parse_directive(line: str, ids: set[str], reason: str, own: bool) -> No
 @pytest.mark.parametrize("line", ["x = 1", "# kmslint: ignore KMS001 -- spaced", "url = \"http://kmslint:ignore\"", "#kmslint:ignored KMS001 -- r"])
 def test_not_a_directive(line: str) -> None:
     assert parse_directive(line, 1) is None
+
+
+# --- with the real Terraform loader: its line numbers and ours agree ------------------------------
+
+SCANNED_TF = """resource "aws_kms_key" "short" {
+  enable_key_rotation = true
+  # kmslint:ignore KMS002 -- {why}
+  deletion_window_in_days = 5
+}}
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("why,suppressed_count", [("throwaway key for a load test", 1), ("", 0)])
+def test_comment_silences_a_real_finding(tmp_path: Path, newline: str, why: str, suppressed_count: int) -> None:
+    from kmslint.config import Config
+    from kmslint.engine.rules import load_rules
+    from kmslint.scan import ScanOptions, run_scan
+
+    text = SCANNED_TF.replace("{why}", why).replace("}}", "}").replace("\n", newline)
+    (tmp_path / "main.tf").write_bytes(text.encode("utf-8"))
+    result, inventory = run_scan(ScanOptions((tmp_path,), tmp_path, Config(select=("KMS002",))), load_rules())
+    kms002 = [f for f in result.findings if f.rule_id == "KMS002"]
+    assert [f.location.line for f in kms002] == [4]
+    kept, suppressed, problems = apply_suppressions(result.findings, tmp_path, inventory.ignores)
+    assert [f.rule_id for f in suppressed] == ["KMS002"] * suppressed_count
+    assert [f.rule_id for f in problems] == ["KMS002"] * (1 - suppressed_count)
+    assert "KMS002" not in {f.rule_id for f in kept}
