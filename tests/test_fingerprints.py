@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kmslint.fingerprints import line_hashes, normalised_line, utf16_units
 from kmslint.sources import SourceCache, split_lines
@@ -110,3 +112,21 @@ def test_bom_crlf_astral_and_invalid_utf8_match_the_upload_action(tmp_path: Path
     cache = SourceCache(tmp_path)
     expected = ["aaea4dc5db2b41bd:1", "ce436676382b3788:1", "c94792c9d1765349:1", "32dce9ccfdbc9d3e:1", "c129715d7a2bc9a3:1"]
     assert [cache.line_hash("main.tf", n) for n in range(1, 6)] == expected
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab{}=\"# \t\r\n\u00e9\U0001F511")), max_size=400)
+
+
+@given(_TEXT)
+@settings(max_examples=200, deadline=None)
+def test_one_hash_per_line_as_github_counts_lines(text: str) -> None:
+    assert sorted(line_hashes(text)) == list(range(1, len(split_lines(text)) + 1))
+
+
+@given(_TEXT, st.integers(min_value=0, max_value=400), st.sampled_from([" ", "\t", "  \t "]))
+@settings(max_examples=200, deadline=None)
+def test_spaces_and_tabs_never_change_any_hash(text: str, at: int, blank: str) -> None:
+    at = min(at, len(text))
+    if text[at - 1 : at] == "\r" and text[at : at + 1] == "\n":
+        return  # splitting a CRLF adds a line: not a whitespace-only edit
+    assert line_hashes(text[:at] + blank + text[at:]) == line_hashes(text)
