@@ -35,7 +35,7 @@ def _ids(value: str) -> tuple[str, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kmslint", description="Lint AWS KMS key lifecycle safety in Terraform, CloudFormation and key policies.")
-    parser.add_argument("--version", action="version", version=f"kmslint {__version__}")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     scan = sub.add_parser("scan", help="scan files and directories (default: .)")
     scan.add_argument("paths", nargs="*", default=["."], help="files or directories to scan")
@@ -55,8 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv[:1] == ["--version"]:
+        stdout.write(f"kmslint {__version__}\n")
+        return EXIT_OK
     try:
-        args = build_parser().parse_args(list(argv) if argv is not None else None)
+        args = build_parser().parse_args(argv)
         rules = load_rules()
         if args.command == "rules":
             stdout.write(render_rules(rules))
