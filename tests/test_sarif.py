@@ -324,3 +324,11 @@ def test_every_fixture_renders_valid_sarif(case: Path, tmp_path: Path, monkeypat
         uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         assert not uri.startswith("/") and "\\" not in uri and (Path(case if case.is_dir() else case.parent) / uri).is_file()
         assert "primaryLocationLineHash" in res["partialFingerprints"]
+
+
+def test_suppressed_findings_can_be_left_out_for_github(rules: tuple[Rule, ...]) -> None:
+    """GitHub opens alerts for results with suppressions too, so an upload may leave them out."""
+    log = assert_valid_for_github(render(small_result(), rules, root=GOLDEN_SRC, include_suppressed=False))
+    results = log["runs"][0]["results"]
+    assert sorted(r["ruleId"] for r in results) == ["KMS002", "KMS008"]
+    assert all("suppressions" not in r for r in results)

@@ -4,8 +4,10 @@ One run; ``tool.driver.rules`` carries every rule passed in (so ``ruleIndex`` is
 GitHub's ``properties`` (``tags``, ``precision``, ``security-severity``) and the rule's page as
 ``help``. Results point at paths relative to ``%SRCROOT%`` (the scan root) and carry
 ``partialFingerprints.primaryLocationLineHash`` computed exactly as GitHub's upload action would.
-Suppressed findings stay in the log with ``suppressions``. Parse errors (KMS000) and internal
-errors are also reported as tool execution notifications.
+Suppressed findings stay in the log with ``suppressions`` (the design's contract). GitHub code
+scanning does not honour ``suppressions``: it opens alerts for those results too (maintainers on
+github/codeql-action#1230, 2024). ``include_suppressed=False`` leaves them out for an upload that
+must not show them. Parse errors (KMS000) and internal errors are also tool execution notifications.
 """
 
 from __future__ import annotations
@@ -131,11 +133,13 @@ def _sort_key(finding: Finding) -> tuple[Any, ...]:
     return (finding.location, finding.rule_id, finding.message, finding.suppression is not None)
 
 
-def sarif_log(result: ScanResult, rules: Sequence[Rule], *, category: Optional[str] = None, root: Path) -> Json:
+def sarif_log(
+    result: ScanResult, rules: Sequence[Rule], *, category: Optional[str] = None, root: Path, include_suppressed: bool = True
+) -> Json:
     """The SARIF log as a dict (see :func:`render`)."""
     index = {rule.id: i for i, rule in enumerate(rules)}
     sources = SourceCache(root)
-    findings = sorted((*result.findings, *result.suppressed), key=_sort_key)
+    findings = sorted((*result.findings, *(result.suppressed if include_suppressed else ())), key=_sort_key)
     run: Json = {
         "tool": {
             "driver": {
@@ -156,7 +160,10 @@ def sarif_log(result: ScanResult, rules: Sequence[Rule], *, category: Optional[s
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render(result: ScanResult, rules: Sequence[Rule], *, category: Optional[str] = None, root: Path) -> str:
+def render(
+    result: ScanResult, rules: Sequence[Rule], *, category: Optional[str] = None, root: Path, include_suppressed: bool = True
+) -> str:
     """SARIF 2.1.0 text for ``result``. ``root`` is the scan root the finding paths are relative to;
     files are read back from it for fingerprints (unreadable files simply get none)."""
-    return json.dumps(sarif_log(result, rules, category=category, root=root), indent=2, ensure_ascii=False) + "\n"
+    log = sarif_log(result, rules, category=category, root=root, include_suppressed=include_suppressed)
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
