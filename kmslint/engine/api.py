@@ -61,6 +61,10 @@ class Unit:
     name: str
     keys: tuple[Key, ...]
 
+    @property
+    def location(self) -> Location:
+        return self.keys[0].unit_location
+
 
 Target = Union[Key, PolicySubject, Unit, Inventory, ParseError]
 Outcome = Union[Hit, Undecided]

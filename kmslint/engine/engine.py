@@ -7,10 +7,11 @@ every other rule and target still runs. Nothing here keeps state between runs.
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..findings import Finding, ScanError, UnknownNote
-from ..model.resources import Inventory, Key, ParseError
+from ..model.resources import Inventory
 from ..model.values import UNKNOWN, Location, Value
 from ..predicates import PREDICATES
 from .api import Hit, PolicySubject, Undecided, Unit, targets
@@ -20,7 +21,7 @@ from .rules import Check, Rule
 
 def target_location(target: Any) -> Location:
     if isinstance(target, Unit):
-        return target.keys[0].location
+        return target.location
     if isinstance(target, PolicySubject):
         return target.header
     loc = getattr(target, "location", None)
@@ -106,15 +107,29 @@ def run_rules(
     rules: Iterable[tuple[Rule, str, Mapping[str, Any]]], inv: Inventory
 ) -> tuple[list[Finding], list[ScanError], list[UnknownNote]]:
     """Run (rule, effective level, parameters) triples; findings are de-duplicated and sorted."""
-    findings: set[Finding] = set()
+    findings: list[Finding] = []
     errors: list[ScanError] = []
     unknowns: list[UnknownNote] = []
     for rule, level, params in rules:
         f, e, u = run_rule(rule, level, params, inv)
-        findings.update(f)
+        findings.extend(f)
         errors.extend(e)
         unknowns.extend(u)
-    return sorted(findings), sorted(set(errors)), unknowns
+    return merge_same_place(findings), sorted(set(errors)), sorted(set(unknowns), key=lambda u: (u.location, u.rule_id, u.detail))
 
 
-__all__ = ["run_rule", "run_rules", "Key", "ParseError"]
+def merge_same_place(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and place: a module used by several callers is one fix, not many."""
+    groups: dict[tuple[str, Location], list[Finding]] = {}
+    for f in sorted(findings):
+        groups.setdefault((f.rule_id, f.location), []).append(f)
+    merged = []
+    for group in groups.values():
+        first = group[0]
+        others = sorted({f.resource for f in group} - {first.resource})
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            first = replace(first, message=f"{first.message} (Also affects {shown}.)")
+        merged.append(first)
+    return merged
+

@@ -15,7 +15,8 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .values import UNKNOWN, Location, Tri
 
-_ROOT_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}|\$\{[^}]+\}|<[^>]+>):root$", re.I)
+_PLACEHOLDER = r"\$\{[^}]+\}|<[^>]+>"  # a value computed at deploy time: ${...}, <account>
+_ROOT_ARN = re.compile(rf"^arn:([a-z0-9-]+|{_PLACEHOLDER}):iam::(\d{{12}}|{_PLACEHOLDER}):root$", re.I)
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 MFA_PRESENT = "aws:multifactorauthpresent"
 MFA_AGE = "aws:multifactorauthage"

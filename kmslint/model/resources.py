@@ -65,6 +65,12 @@ class Key:
     aliases: tuple[str, ...] = ()  # addresses of aliases that target this key
     alias_unknown: bool = False  # some alias in the unit has a target that could not be resolved
     source_format: str = "terraform"
+    anchor: Optional[Location] = None  # the root module's call of the module declaring this key
+
+    @property
+    def unit_location(self) -> Location:
+        """Where a unit-level finding about this key goes: in the unit itself, not in a module."""
+        return self.anchor or self.location
 
     def get(self, name: str) -> Value[Any]:
         """The attribute as AWS sees it: the source's value, or the AWS default at the header."""

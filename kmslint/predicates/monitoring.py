@@ -139,7 +139,7 @@ def _check(unit: Unit, params: Mapping[str, Any], inv: Inventory, watch: _Watch)
         return
     first = unit.keys[0]
     problems = [p for part in parts for p in part.problems]
-    yield Hit(first.location, _message(unit, watch, problems), resource=first.address)
+    yield Hit(unit.location, _message(unit, watch, problems), resource=first.address)
 
 
 def _message(unit: Unit, watch: _Watch, problems: Sequence[str]) -> str:

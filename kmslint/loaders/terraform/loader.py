@@ -100,7 +100,9 @@ class TerraformLoader:
         result = []
         for i, bindings in enumerate(bindings_list):
             suffix = "" if len(bindings_list) == 1 and keys in ([None], UNKNOWN) else f"[{keys[i]!r}]".replace("'", '"')
-            child = Instance(mdef, prefix=f"{inst.prefix}module.{name}{suffix}.", parent=inst, args=args, depth=inst.depth + 1)
+            child = Instance(
+                mdef, prefix=f"{inst.prefix}module.{name}{suffix}.", parent=inst, args=args, depth=inst.depth + 1, anchor=inst.anchor or block.loc
+            )
             result.append(child)
         self.children[key] = result
         return result
@@ -242,7 +244,9 @@ class TerraformLoader:
         if "policy" in block.body.attributes:
             raw, loc = self.arg(inst, block, "policy")
             policy = policy_from_value(raw, loc, "inline")
-        return Key(address=addr, resource_type=rtype, kind=KEY_TYPES[rtype], unit=unit, location=block.loc, attrs=attrs, policy=policy)
+        return Key(
+            address=addr, resource_type=rtype, kind=KEY_TYPES[rtype], unit=unit, location=block.loc, attrs=attrs, policy=policy, anchor=inst.anchor
+        )
 
     def key_policy(self, unit: _Unit, inst: Instance, block: Block) -> None:
         if "key_id" not in block.body.attributes or "policy" not in block.body.attributes:

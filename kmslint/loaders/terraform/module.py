@@ -97,6 +97,7 @@ class Instance:
     args: dict[str, tuple[Attribute, "Instance"]] = field(default_factory=dict)
     tfvars: dict[str, tuple[Any, Location]] = field(default_factory=dict)
     depth: int = 0
+    anchor: Optional[Location] = None  # the root module's call that leads here
     bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the module call
     cache: dict[str, Any] = field(default_factory=dict)
     in_progress: set[str] = field(default_factory=set)
