@@ -1,0 +1,228 @@
+"""``AWS::KMS::Key`` / ``AWS::KMS::ReplicaKey`` / ``AWS::KMS::Alias`` -> the common model.
+
+Only what the template says goes into ``Key.attrs``; the model supplies AWS's defaults. Each
+value is located at its property's key (ints and booleans carry no mark of their own).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
+
+from ...model.resources import Key, ParseError, PrimaryRef
+from ...model.values import UNKNOWN, Location, Presence, Value
+from .policy import key_policy
+from .resolve import NO_VALUE, RNode, Resolver, Template
+
+__all__ = ["KEY_KINDS", "KeyBuild", "alias_targets", "build_key"]
+
+KEY_KINDS = {"AWS::KMS::Key": "key", "AWS::KMS::ReplicaKey": "replica"}
+_RETAIN = frozenset({"Retain", "RetainExceptOnCreate"})
+_PLACEHOLDER = re.compile(r"^\$\{(?P<id>[A-Za-z0-9]+)(?:\.(?P<attr>[A-Za-z0-9]+))?\}$")
+
+
+def _as_bool(v: Any) -> Any:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return v.strip().lower() == "true"
+    return UNKNOWN
+
+
+def _as_int(v: Any) -> Any:
+    if isinstance(v, bool):
+        return UNKNOWN
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        return int(v.strip())
+    return UNKNOWN
+
+
+def _as_str(v: Any) -> Any:
+    return v if isinstance(v, str) and "${" not in v else UNKNOWN
+
+
+_KEY_PROPS: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
+    "KeySpec": ("spec", _as_str),
+    "KeyUsage": ("usage", _as_str),
+    "Origin": ("origin", _as_str),
+    "MultiRegion": ("multi_region", _as_bool),
+    "Enabled": ("enabled", _as_bool),
+    "EnableKeyRotation": ("rotation", _as_bool),
+    "RotationPeriodInDays": ("rotation_period", _as_int),
+    "PendingWindowInDays": ("deletion_window", _as_int),
+    "BypassPolicyLockoutSafetyCheck": ("bypass_lockout", _as_bool),
+}
+_REPLICA_PROPS = ("Enabled", "PendingWindowInDays")
+
+
+def branch_note(node: RNode) -> str:
+    return "when " + " and ".join(node.via) if node.via else ""
+
+
+def located(node: RNode, convert: Callable[[Any], Any], prop: str) -> Value[Any]:
+    """A property as a model Value: converted, located at its key, noting any Fn::If branch."""
+    if not node.known:
+        return Value.unknown(node.loc, node.note or f"{prop} cannot be resolved")
+    value = convert(node.value)
+    if value is UNKNOWN:
+        return Value.unknown(node.loc, f"{prop} has an unexpected value {node.value!r}")
+    return Value(value, node.loc, Presence.SET, branch_note(node))
+
+
+@dataclass(frozen=True)
+class KeyBuild:
+    """A key and what went wrong while reading it (a KeyPolicy string that is not JSON)."""
+
+    key: Key
+    errors: tuple[ParseError, ...] = ()
+    signature: str = ""  # the resolved values; equal signatures mean identical variants
+
+
+def _deletion_protection(res: Any, resolver: Resolver, header: Location) -> Optional[Value[Any]]:
+    deletion = resolver.member(res, "DeletionPolicy", header)
+    if not isinstance(deletion, RNode):
+        return None
+    replace_policy = resolver.member(res, "UpdateReplacePolicy", header)
+    loc, via = deletion.loc, deletion.via + (replace_policy.via if isinstance(replace_policy, RNode) else ())
+    note = "when " + " and ".join(dict.fromkeys(via)) if via else ""
+    if not deletion.known:
+        return Value.unknown(loc, deletion.note)
+    if deletion.value not in _RETAIN:
+        return Value(False, loc, Presence.SET, note)
+    if not isinstance(replace_policy, RNode):
+        return Value(False, loc, Presence.SET, note)
+    if not replace_policy.known:
+        return Value.unknown(loc, replace_policy.note)
+    return Value(replace_policy.value == "Retain", loc, Presence.SET, note)
+
+
+def _describe(raw: Any) -> str:
+    if isinstance(raw, dict) and len(raw) == 1:
+        (fn, arg), = raw.items()
+        return f"{fn} {arg}" if isinstance(arg, str) else str(fn)
+    return str(raw)
+
+
+def _primary(tpl: Template, node: RNode, raw: Any) -> Value[Any]:
+    if node.known and isinstance(node.value, str):
+        m = _PLACEHOLDER.match(node.value)
+        if m and m["attr"] == "Arn" and tpl.resource_type(m["id"]) == "AWS::KMS::Key":
+            return Value(PrimaryRef("resource", m["id"]), node.loc, Presence.SET, branch_note(node))
+        return Value(PrimaryRef("literal", node.value), node.loc, Presence.SET, branch_note(node))
+    if node.depends_on_condition:
+        return Value.unknown(node.loc, node.note)
+    return Value(PrimaryRef("literal", _describe(raw)), node.loc, Presence.SET)
+
+
+def _attrs(tpl: Template, props: RNode, raw_props: Any, kind: str) -> dict[str, Value[Any]]:
+    names = _KEY_PROPS if kind == "key" else {p: _KEY_PROPS[p] for p in _REPLICA_PROPS}
+    attrs: dict[str, Value[Any]] = {}
+    for prop, (attr, convert) in names.items():
+        node = props.get(prop)
+        if node is not None:
+            attrs[attr] = located(node, convert, prop)
+    if kind == "replica":
+        node = props.get("PrimaryKeyArn")
+        if node is not None:
+            raw = raw_props.get("PrimaryKeyArn") if isinstance(raw_props, dict) else None
+            attrs["primary"] = _primary(tpl, node, raw)
+    return attrs
+
+
+def _all_unknown(kind: str, header: Location, note: str) -> dict[str, Value[Any]]:
+    names = [a for a, _ in _KEY_PROPS.values()] if kind == "key" else ["enabled", "deletion_window", "primary"]
+    return {n: Value.unknown(header, note) for n in names}
+
+
+def build_key(tpl: Template, logical_id: str, res: Mapping[str, Any], header: Location, resolver: Resolver) -> KeyBuild:
+    """One Key from one resource, under the resolver's condition assignment."""
+    kind = KEY_KINDS[str(res.get("Type"))]
+    props = resolver.member(res, "Properties", header)
+    raw_props = res.get("Properties")
+    errors: tuple[ParseError, ...] = ()
+    policy = None
+    if props is None or props is NO_VALUE:
+        attrs: dict[str, Value[Any]] = {}
+    elif isinstance(props, RNode) and isinstance(props.value, dict):
+        attrs = _attrs(tpl, props, raw_props, kind)
+        policy, error = key_policy(tpl, props.get("KeyPolicy"), logical_id)
+        errors = (error,) if error else ()
+    else:
+        note = props.note if isinstance(props, RNode) else "Properties cannot be resolved"
+        attrs = _all_unknown(kind, header, note)
+        policy, _ = key_policy(tpl, RNode(UNKNOWN, header, header, note=note), logical_id)
+    protection = _deletion_protection(res, resolver, header)
+    if protection is not None:
+        attrs["deletion_protection"] = protection
+    key = Key(
+        address=logical_id,
+        resource_type=str(res.get("Type")),
+        kind=kind,
+        unit=tpl.rel,
+        location=header,
+        attrs=attrs,
+        policy=policy,
+        source_format="cloudformation",
+    )
+    return KeyBuild(key, errors, _signature(attrs, policy))
+
+
+def _signature(attrs: Mapping[str, Value[Any]], policy: Any) -> str:
+    values = sorted((name, repr(v.value)) for name, v in attrs.items())
+    statements = None if policy is None else [(s.effect, s.principals, s.actions, s.not_actions, s.conditions, s.known) for s in policy.statements]
+    return repr((values, statements, None if policy is None else policy.known))
+
+
+def alias_targets(tpl: Template, res: Mapping[str, Any], header: Location, resolver: Resolver) -> tuple[set[str], bool, Value[Any]]:
+    """The template keys an alias may point at (over every Fn::If branch), whether some
+    branch cannot be resolved, and the model's ``Alias.target`` value."""
+    props = res.get("Properties")
+    raw = props.get("TargetKeyId") if isinstance(props, dict) else None
+    found: set[str] = set()
+    unresolved = False
+    outside: list[str] = []
+    for alternative in _alternatives(raw):
+        if _is_parameter_ref(tpl, alternative):
+            outside.append(_describe(alternative))
+            continue
+        node = resolver.resolve(alternative, header)
+        value = node.value if isinstance(node, RNode) else None
+        m = _PLACEHOLDER.match(value) if isinstance(value, str) else None
+        if m and m["attr"] in (None, "Arn", "KeyId") and tpl.resource_type(m["id"]) in KEY_KINDS:
+            found.add(m["id"])
+        elif isinstance(value, str):
+            outside.append(value)
+        else:
+            unresolved = True
+    target_loc = _target_location(res, resolver, header)
+    if len(found) == 1 and not unresolved and not outside:
+        target = Value(next(iter(found)), target_loc)
+    elif not found and not unresolved and len(outside) == 1:
+        target = Value(outside[0], target_loc)
+    else:
+        target = Value.unknown(target_loc, "TargetKeyId cannot be resolved to one key")
+    return found, unresolved, target
+
+
+def _target_location(res: Mapping[str, Any], resolver: Resolver, header: Location) -> Location:
+    node = resolver.member(res.get("Properties"), "TargetKeyId", header)
+    return node.loc if isinstance(node, RNode) else header
+
+
+def _alternatives(raw: Any) -> list[Any]:
+    """Every value an expression may take across Fn::If branches (top-level Ifs only)."""
+    if isinstance(raw, dict) and len(raw) == 1 and isinstance(raw.get("Fn::If"), list) and len(raw["Fn::If"]) == 3:
+        return _alternatives(raw["Fn::If"][1]) + _alternatives(raw["Fn::If"][2])
+    if raw is None or (isinstance(raw, dict) and raw.get("Ref") == "AWS::NoValue"):
+        return []
+    return [raw]
+
+
+def _is_parameter_ref(tpl: Template, raw: Any) -> bool:
+    """A parameter cannot hold the id of a key this very template creates."""
+    return isinstance(raw, dict) and len(raw) == 1 and isinstance(raw.get("Ref"), str) and raw["Ref"] in tpl.parameters

@@ -1,0 +1,125 @@
+"""``AWS::Logs::MetricFilter``, ``AWS::CloudWatch::Alarm`` and ``AWS::Events::Rule`` -> model.
+
+Values that differ between ``Fn::If`` branches are UNKNOWN (monitoring predicates never fire on
+UNKNOWN); EventBridge targets are counted inline, as CloudFormation declares them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Mapping, Optional
+
+from ...model.resources import Alarm, EventRule, Inventory, MetricFilter
+from ...model.values import UNKNOWN, Location, Presence, Value
+from .keys import _as_bool
+from .resolve import RNode, Resolver, Template, contains_unknown, plain
+
+__all__ = ["MONITORING_TYPES", "monitoring_resource"]
+
+
+def _value(node: Optional[RNode], header: Location, convert: Callable[[Any], Any], default: Any) -> Value[Any]:
+    if node is None:
+        return Value(default, header, Presence.DEFAULT)
+    if not node.known:
+        return Value.unknown(node.loc, node.note)
+    data = plain(node)
+    out = UNKNOWN if contains_unknown(data) else convert(data)
+    return Value.unknown(node.loc, f"unexpected value {data!r}") if out is UNKNOWN else Value(out, node.loc)
+
+
+def _text(v: Any) -> Any:
+    return v if isinstance(v, str) else UNKNOWN
+
+
+def _actions(v: Any) -> Any:
+    return tuple(str(a) for a in v) if isinstance(v, list) else UNKNOWN
+
+
+def _pattern(v: Any) -> Any:
+    if isinstance(v, dict):
+        return v
+    if isinstance(v, str):
+        try:
+            parsed = json.loads(v)
+        except ValueError:
+            return UNKNOWN
+        return parsed if isinstance(parsed, dict) else UNKNOWN
+    return UNKNOWN
+
+
+def _props(res: Mapping[str, Any], resolver: Resolver, header: Location) -> Optional[RNode]:
+    props = resolver.member(res, "Properties", header)
+    return props if isinstance(props, RNode) and isinstance(props.value, dict) else None
+
+
+def _first_item(node: Optional[RNode]) -> Optional[RNode]:
+    if node is not None and isinstance(node.value, tuple) and node.value:
+        first = node.value[0]
+        return first if isinstance(first.value, dict) else None
+    return None
+
+
+def _metric_filter(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
+    transformations = props.get("MetricTransformations")
+    first = _first_item(transformations)
+    if transformations is not None and not transformations.known:
+        name = namespace = Value.unknown(transformations.loc, transformations.note)
+    else:
+        name = _value(first.get("MetricName") if first else None, header, _text, None)
+        namespace = _value(first.get("MetricNamespace") if first else None, header, _text, None)
+    pattern = _value(props.get("FilterPattern"), header, _text, "")
+    return Inventory(metric_filters=(MetricFilter(lid, tpl.rel, header, pattern, name, namespace),))
+
+
+def _alarm_metric(props: RNode, header: Location) -> tuple[Value[Any], Value[Any]]:
+    """MetricName/Namespace, or those of the single MetricStat of a ``Metrics`` alarm."""
+    if props.get("MetricName") is not None or props.get("Metrics") is None:
+        return _value(props.get("MetricName"), header, _text, None), _value(props.get("Namespace"), header, _text, None)
+    metrics = props.get("Metrics")
+    stats = [m.get("MetricStat") for m in (metrics.value if metrics and isinstance(metrics.value, tuple) else ())]
+    metric = [s.get("Metric") for s in stats if s is not None and s.get("Metric") is not None]
+    if len(metric) != 1 or metric[0] is None:
+        loc = metrics.loc if metrics else header
+        return Value.unknown(loc, "alarm on a metric math expression"), Value.unknown(loc, "alarm on a metric math expression")
+    return _value(metric[0].get("MetricName"), header, _text, None), _value(metric[0].get("Namespace"), header, _text, None)
+
+
+def _alarm(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
+    name, namespace = _alarm_metric(props, header)
+    actions = _value(props.get("AlarmActions"), header, _actions, ())
+    enabled = _value(props.get("ActionsEnabled"), header, _as_bool, True)
+    return Inventory(alarms=(Alarm(lid, tpl.rel, header, name, namespace, actions, enabled),))
+
+
+def _targets(raw_props: Any) -> int:
+    """Declared targets; an unresolvable list counts as one (never invent a missing target)."""
+    targets = raw_props.get("Targets") if isinstance(raw_props, dict) else None
+    if targets is None:
+        return 0
+    return len(targets) if isinstance(targets, list) else 1
+
+
+def _event_rule(tpl: Template, lid: str, props: RNode, header: Location, raw_props: Any) -> Inventory:
+    if props.get("EventPattern") is None:
+        return Inventory()  # a scheduled rule matches no event
+    name = _value(props.get("Name"), header, _text, lid)
+    pattern = _value(props.get("EventPattern"), header, _pattern, UNKNOWN)
+    state = props.get("State")
+    enabled = _value(state, header, lambda s: s != "DISABLED" if isinstance(s, str) else UNKNOWN, True)
+    rule = EventRule(lid, tpl.rel, header, name, pattern, enabled, _targets(raw_props))
+    return Inventory(event_rules=(rule,))
+
+
+MONITORING_TYPES = ("AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::Events::Rule")
+
+
+def monitoring_resource(tpl: Template, lid: str, res: Mapping[str, Any], header: Location, resolver: Resolver) -> Inventory:
+    props = _props(res, resolver, header)
+    if props is None:
+        props = RNode({}, header, header)
+    rtype = res.get("Type")
+    if rtype == "AWS::Logs::MetricFilter":
+        return _metric_filter(tpl, lid, props, header)
+    if rtype == "AWS::CloudWatch::Alarm":
+        return _alarm(tpl, lid, props, header)
+    return _event_rule(tpl, lid, props, header, res.get("Properties"))
