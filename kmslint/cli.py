@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--config", help="configuration file (default: .kmslint.yaml found upwards)")
     scan.add_argument("--show-unknown", action="store_true", help="list what could not be evaluated")
     scan.add_argument("--sarif-category", help="SARIF automationDetails category")
+    scan.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parse files with this many processes (default: all cores)")
+    scan.add_argument("--no-prefilter", action="store_true", help="parse every file, even those a text check shows cannot matter")
     sub.add_parser("rules", help="list the rule catalog")
     explain = sub.add_parser("explain", help="explain a rule: why, parameters, fix")
     explain.add_argument("rule_id", type=str.upper)
@@ -113,7 +115,9 @@ def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stder
         return EXIT_ERROR
     config = load_config(paths[0] if paths else root, Path(args.config) if args.config else None)
     _validate_config(config, rules)
-    opts = ScanOptions(paths, root, config, tuple(Path(v) for v in args.var_file), args.select, args.ignore)
+    opts = ScanOptions(
+        paths, root, config, tuple(Path(v) for v in args.var_file), args.select, args.ignore, max(1, args.jobs), not args.no_prefilter
+    )
     result, _inv = run_scan(opts, rules)
     report = _render(args, result, rules, root)
     if args.output:

@@ -11,6 +11,7 @@ from .discover import SourceFile, discover, rel_path
 from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
+from .focus import focus_for
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 
@@ -23,9 +24,11 @@ class ScanOptions:
     var_files: tuple[Path, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    jobs: int = 1
+    prefilter: bool = True
 
 
-def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[Path]) -> Inventory:
+def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[Path], jobs: int = 1, prefilter: bool = True) -> Inventory:
     from .loaders.terraform.loader import TerraformLoader
 
     inv = Inventory()
@@ -39,7 +42,7 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
         else:
             inv = inv.merge(_load_data_file(f))
     if tf_by_dir:
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files))
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
     return inv
 
@@ -87,15 +90,20 @@ def rule_params(rule: Rule, config: Config, rules: Mapping[str, Rule]) -> dict[s
 
 def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inventory]:
     root = opts.root.resolve()
-    files = discover(opts.paths, root, opts.config.exclude)
-    inv = load_inventory(files, root, opts.var_files)
+    # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
+    # and report only findings located in the given files. Directories are scanned as given.
+    focus = focus_for(opts.paths, root)
+    files = discover(focus.load_paths, root, opts.config.exclude)
+    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter)
     by_id = {r.id: r for r in rules}
     active = [
         (r, opts.config.levels.get(r.id, r.level), rule_params(r, opts.config, by_id))
         for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
     ]
     findings, errors, unknowns = run_rules(active, inv)
-    result = ScanResult(findings=tuple(findings), errors=tuple(errors), unknowns=tuple(unknowns), files_scanned=len(files))
+    result = focus.narrow(
+        ScanResult(findings=tuple(findings), errors=tuple(errors), unknowns=tuple(unknowns), files_scanned=len(files))
+    )
     return result, inv
 
 

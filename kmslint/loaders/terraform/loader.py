@@ -18,7 +18,8 @@ from ...model.values import UNKNOWN, Location, Presence, Value
 from .convert import as_bool, as_str, model_value, policy_from_value
 from .evaluate import Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Traversal, parse
-from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir, read_text
+from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
+from .parallel import directory_matters, parse_files, read_text
 from .policydoc import policy_document
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
 
@@ -59,7 +60,8 @@ class _Unit:
 
 
 class TerraformLoader:
-    def __init__(self, scan_root: Path, rel_of: RelOf, var_files: list[Path]) -> None:
+    def __init__(self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, prefilter: bool = True) -> None:
+        self.jobs, self.prefilter = jobs, prefilter
         self.scan_root = scan_root.resolve()
         self.rel_of = rel_of
         self.var_files = var_files
@@ -70,14 +72,14 @@ class TerraformLoader:
 
     # --- modules ----------------------------------------------------------------------
 
-    def module(self, directory: Path, files: Optional[list[Path]] = None) -> Optional[ModuleDef]:
+    def module(self, directory: Path, files: Optional[list[Path]] = None, parsed: Optional[dict[Path, Any]] = None) -> Optional[ModuleDef]:
         directory = directory.resolve()
         if directory in self.modules:
             return self.modules[directory]
         if not directory.is_relative_to(self.scan_root) or not directory.is_dir():
             return None
         tf_files = files if files is not None else sorted(p for p in directory.glob("*.tf") if p.is_file())
-        mdef = load_module_dir(directory, self.rel_of, tf_files)
+        mdef = load_module_dir(directory, self.rel_of, tf_files, parsed)
         self.modules[directory] = mdef
         self.errors.extend(mdef.parse_errors)
         return mdef
@@ -131,8 +133,11 @@ class TerraformLoader:
     # --- entry -------------------------------------------------------------------------------
 
     def load(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]]) -> Inventory:
+        if self.prefilter:
+            tf_by_dir = {d: fs for d, fs in tf_by_dir.items() if directory_matters(fs)}
+        parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs)
         for directory, files in sorted(tf_by_dir.items()):
-            self.module(directory, files)
+            self.module(directory, files, parsed)
         called = {t for d in tf_by_dir for t in (self.modules[d.resolve()].local_sources().values())}
         inv = Inventory()
         for directory in sorted(tf_by_dir):

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from ...model.resources import ParseError
 from ...model.values import Location
-from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, parse
+from .hcl import Attribute, Block, Body, Expr, Lit
 
 MAX_MODULE_DEPTH = 12
 
@@ -56,30 +56,19 @@ class ModuleDef:
         return out
 
 
-def read_text(path: Path) -> str:
-    """Read a source file as UTF-8 (BOM accepted); CRLF is normalised by the parser."""
-    return path.read_bytes().decode("utf-8-sig")
+def load_module_dir(directory: Path, rel_of: "Any", files: list[Path], parsed: "Optional[dict[Path, Any]]" = None) -> ModuleDef:
+    """Build a module from its files; a file that failed to parse becomes a ParseError."""
+    from .parallel import parse_file
 
-
-def load_module_dir(directory: Path, rel_of: "Any", files: list[Path]) -> ModuleDef:
-    """Parse every ``.tf`` file of a directory; a file that fails becomes a ParseError."""
     mdef = ModuleDef(directory, rel_of(directory))
     for path in sorted(files):
         rel = rel_of(path)
         mdef.files.append(rel)
-        try:
-            body = parse(read_text(path), rel)
-        except HclSyntaxError as exc:
-            mdef.parse_errors.append(ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), f"HCL syntax error: {exc.reason}"))
-            continue
-        except UnicodeDecodeError as exc:
-            line = path.read_bytes()[: exc.start].count(b"\n") + 1
-            mdef.parse_errors.append(ParseError(Location(rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}"))
-            continue
-        except OSError as exc:
-            mdef.parse_errors.append(ParseError(Location(rel, 1, 1), f"cannot read file: {exc.strerror or exc}"))
-            continue
-        mdef.add_body(body)
+        outcome = parsed[path] if parsed is not None and path in parsed else parse_file(path, rel)
+        if isinstance(outcome, ParseError):
+            mdef.parse_errors.append(outcome)
+        else:
+            mdef.add_body(outcome)
     return mdef
 
 
@@ -111,4 +100,4 @@ def call_arguments(block: Block) -> dict[str, Attribute]:
     return {n: a for n, a in block.body.attributes.items() if n not in meta}
 
 
-__all__ = ["Expr", "Instance", "ModuleDef", "call_arguments", "load_module_dir", "read_text", "MAX_MODULE_DEPTH"]
+__all__ = ["Expr", "Instance", "ModuleDef", "call_arguments", "load_module_dir", "MAX_MODULE_DEPTH"]

@@ -1,0 +1,70 @@
+"""Parsing many Terraform files: a cheap relevance check, then one process per core.
+
+Results are keyed by path, so the output does not depend on the order workers finish in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Union
+
+from ...model.resources import ParseError
+from ...model.values import Location
+from .hcl import Body, HclSyntaxError, parse
+
+ParseOutcome = Union[Body, ParseError]
+PARALLEL_THRESHOLD = 48  # below this many files, starting workers costs more than it saves
+
+# A directory matters if it declares a KMS or monitoring resource, or calls a module (which
+# may declare one). Variables, locals and policy documents only matter next to those.
+_RELEVANT = re.compile(r"aws_kms_|aws_cloudwatch_(log_metric_filter|metric_alarm|event_)|^\s*module\s+\"", re.M)
+
+
+def read_text(path: Path) -> str:
+    """UTF-8 with an optional BOM; CRLF is handled by the parser."""
+    return path.read_bytes().decode("utf-8-sig")
+
+
+def directory_matters(files: list[Path]) -> bool:
+    """Cheap text check: can any file of this module directory contribute to a finding?
+
+    A file that cannot be read or decoded counts as relevant, so that it is parsed and its
+    problem is reported (KMS000) rather than silently skipped.
+    """
+    for path in files:
+        try:
+            if _RELEVANT.search(read_text(path)):
+                return True
+        except (OSError, UnicodeDecodeError):
+            return True
+    return False
+
+
+def parse_file(path: Path, rel: str) -> ParseOutcome:
+    try:
+        return parse(read_text(path), rel)
+    except HclSyntaxError as exc:
+        return ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), f"HCL syntax error: {exc.reason}")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return ParseError(Location(rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}")
+    except OSError as exc:
+        return ParseError(Location(rel, 1, 1), f"cannot read file: {exc.strerror or exc}")
+
+
+def _parse_pair(item: tuple[Path, str]) -> ParseOutcome:
+    return parse_file(*item)
+
+
+def parse_files(items: list[tuple[Path, str]], jobs: int) -> dict[Path, ParseOutcome]:
+    """Parse every (path, rel) pair, in parallel when there are enough files to pay for it."""
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return {path: parse_file(path, rel) for path, rel in items}
+    ctx = multiprocessing.get_context("fork")  # workers inherit the loaded grammar
+    with ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1), mp_context=ctx) as pool:
+        results = list(pool.map(_parse_pair, items, chunksize=max(1, len(items) // (jobs * 4))))
+    return {path: result for (path, _), result in zip(items, results)}
