@@ -172,7 +172,8 @@ def parse(text: str, path: str) -> Body:
         got = "end of file" if exc.token.type == "$END" else repr(str(exc.token).split("\n")[0].strip()[:40] or "new line")
         raise HclSyntaxError(f"unexpected {got}; expected {_expected(exc.expected)}", exc.line, exc.column) from None
     except UnexpectedCharacters as exc:
-        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        pos = exc.pos_in_stream if exc.pos_in_stream is not None else -1
+        char = text[pos] if 0 <= pos < len(text) else "?"
         raise HclSyntaxError(f"unexpected character {char!r}", exc.line, exc.column) from None
     except UnexpectedEOF as exc:
         raise HclSyntaxError(f"unexpected end of file; expected {_expected(exc.expected)}", _last_line(text), 1) from None
