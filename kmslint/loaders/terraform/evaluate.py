@@ -280,7 +280,9 @@ class Evaluator:
         if key in inst.cache:
             return inst.cache[key]
         attr = inst.mdef.locals.get(name)
-        if attr is None or key in inst.in_progress:
+        if attr is None:
+            raise EvalError(f"no local value {name!r}")  # try() falls back, as in Terraform
+        if key in inst.in_progress:
             return UNKNOWN
         inst.in_progress.add(key)
         try:
