@@ -1,0 +1,92 @@
+"""Explicit files (pre-commit) load their Terraform directory for context and report only on themselves."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kmslint.cli import main
+from kmslint.findings import Finding, ScanResult, UnknownNote
+from kmslint.focus import Focus, focus_for
+from kmslint.model.values import Location
+from tf_samples import BAD_MODULE, BAD_ROTATION_LINE, GOOD_MODULE, LEGACY_ROTATION_LINE, write_tree
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_tree(tmp_path, {**GOOD_MODULE, **BAD_MODULE, "kms/notes.json": '{"not": "terraform"}'})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def scan_json(*args: str) -> tuple[int, dict[str, Any]]:
+    out = io.StringIO()
+    code = main(["scan", *args, "--format", "json"], stdout=out, stderr=io.StringIO())
+    return code, json.loads(out.getvalue())
+
+
+def located(doc: dict[str, Any]) -> set[tuple[str, str, int]]:
+    return {(f["path"], f["rule_id"], f["line"]) for f in doc["findings"]}
+
+
+def test_directories_are_scanned_as_given(project: Path) -> None:
+    focus = focus_for((Path("kms"), Path("app/bad.tf")), project)
+    assert focus == Focus((Path("kms"), Path("app/bad.tf")), None)
+
+
+def test_a_file_brings_its_terraform_directory_but_reports_only_itself(project: Path) -> None:
+    focus = focus_for((Path("kms/key.tf"),), project)
+    loaded = {p.as_posix() for p in focus.load_paths}
+    assert loaded == {f"kms/{name}" for name in ("key.tf", "legacy.tf", "variables.tf", "policy.tf", "alias.tf", "monitoring.tf")}
+    assert focus.report_paths == frozenset({"kms/key.tf"})
+
+
+def test_narrow_drops_findings_outside_the_given_files_but_keeps_errors() -> None:
+    def finding(path: str) -> Finding:
+        return Finding(Location(path, 1, 1), "KMS003", "error", "m")
+
+    result = ScanResult(
+        findings=(finding("a/key.tf"), finding("a/legacy.tf")),
+        suppressed=(finding("a/legacy.tf"),),
+        unknowns=(UnknownNote(Location("a/legacy.tf", 2, 1), "KMS002", "var.window"),),
+        errors=(),
+    )
+    narrowed = Focus((), frozenset({"a/key.tf"})).narrow(result)
+    assert [f.location.path for f in narrowed.findings] == ["a/key.tf"]
+    assert narrowed.suppressed == () and narrowed.unknowns == ()
+
+
+def test_sibling_files_make_a_key_clean(project: Path) -> None:
+    # Alone, key.tf would lack its policy, window, alias and alarms; with its directory it is clean.
+    code, doc = scan_json("kms/key.tf")
+    assert (code, located(doc)) == (0, set())
+
+
+def test_a_sibling_finding_is_not_reported_for_a_changed_file(project: Path) -> None:
+    _, whole = scan_json("kms")
+    assert ("kms/legacy.tf", "KMS003", LEGACY_ROTATION_LINE) in located(whole)
+    _, focused = scan_json("kms/key.tf")
+    assert not any(path == "kms/legacy.tf" for path, _, _ in located(focused))
+
+
+def test_a_variable_default_in_a_sibling_decides_the_verdict(project: Path) -> None:
+    code, doc = scan_json("app/bad.tf")
+    assert code == 1
+    assert ("app/bad.tf", "KMS003", BAD_ROTATION_LINE) in located(doc)
+    assert {path for path, _, _ in located(doc)} == {"app/bad.tf"}
+
+
+def test_unit_level_finding_located_in_the_given_file_is_kept(project: Path) -> None:
+    # KMS006 (no deletion alarm) sits at app's first key, which is in the given file.
+    _, doc = scan_json("app/bad.tf")
+    assert ("app/bad.tf", "KMS006", 1) in located(doc)
+
+
+def test_several_files_report_on_each_of_them(project: Path) -> None:
+    code, doc = scan_json("kms/key.tf", "app/bad.tf", "kms/notes.json")
+    assert code == 1
+    assert {path for path, _, _ in located(doc)} == {"app/bad.tf"}
