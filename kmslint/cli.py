@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from . import __version__
+from .baseline import BaselineError
 from .config import Config, ConfigError, load_config
 from .engine.rules import Rule, RuleError, load_rules
 from .findings import LEVEL_RANK, ScanResult
@@ -48,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--config", help="configuration file (default: .kmslint.yaml found upwards)")
     scan.add_argument("--show-unknown", action="store_true", help="list what could not be evaluated")
     scan.add_argument("--sarif-category", help="SARIF automationDetails category")
+    scan.add_argument(
+        "--sarif-omit-suppressed",
+        action="store_true",
+        help="leave suppressed findings out of SARIF (GitHub opens alerts even for suppressed results)",
+    )
+    scan.add_argument("--baseline", help="fail only on findings not recorded in this baseline file")
+    scan.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline and exit 0")
     scan.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parse files with this many processes (default: all cores)")
     scan.add_argument("--no-prefilter", action="store_true", help="parse every file, even those a text check shows cannot matter")
     sub.add_parser("rules", help="list the rule catalog")
@@ -73,7 +81,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
     except _UsageError as exc:
         stderr.write(f"{exc}\n")
         return EXIT_ERROR
-    except (ConfigError, RuleError) as exc:
+    except (ConfigError, RuleError, BaselineError) as exc:
         stderr.write(f"kmslint: {exc}\n")
         return EXIT_ERROR
     except SystemExit as exc:  # --help, --version
@@ -119,6 +127,14 @@ def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stder
         paths, root, config, tuple(Path(v) for v in args.var_file), args.select, args.ignore, max(1, args.jobs), not args.no_prefilter
     )
     result, _inv = run_scan(opts, rules)
+    if args.write_baseline:
+        from .baseline import write_baseline
+
+        count = write_baseline(result.findings, root, Path(args.write_baseline))
+        stderr.write(f"kmslint: wrote {count} findings to {args.write_baseline}\n")
+        return EXIT_ERROR if result.errors else EXIT_OK
+    if args.baseline:
+        result = _apply_baseline(result, Path(args.baseline), root)
     report = _render(args, result, rules, root)
     if args.output:
         Path(args.output).write_text(report, encoding="utf-8")
@@ -141,11 +157,19 @@ def scan_root(paths: Sequence[Path]) -> Path:
     return Path(os.path.commonpath(dirs))
 
 
+def _apply_baseline(result: ScanResult, path: Path, root: Path) -> ScanResult:
+    """Known findings move to ``suppressed`` (kind external): visible, but not failing the run."""
+    from dataclasses import replace
+
+    from .baseline import load_baseline, mark_known, split_by_baseline
+
+    new, known = split_by_baseline(result.findings, load_baseline(path), root)
+    return replace(result, findings=tuple(new), suppressed=tuple(sorted(result.suppressed + tuple(mark_known(known, path)))))
+
+
 def _validate_config(config: Config, rules: Sequence[Rule]) -> None:
-    try:
-        from .config import validate_against_rules  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    from .config import validate_against_rules
+
     validate_against_rules(config, rules)
 
 
@@ -155,12 +179,21 @@ def _render(args: argparse.Namespace, result: ScanResult, rules: Sequence[Rule],
 
         return json_report.render(result, rules, args.show_unknown)
     if args.format == "sarif":
-        from .report import sarif  # type: ignore[attr-defined]
+        from .report import sarif
 
-        return sarif.render(result, rules, category=args.sarif_category, root=root)  # type: ignore[no-any-return]
+        report = sarif.render(result, rules, category=args.sarif_category, root=root, include_suppressed=not args.sarif_omit_suppressed)
+        _warn_github_limits(report)
+        return report
     from .report import text
 
     return text.render(result, rules, args.show_unknown)
+
+
+def _warn_github_limits(report: str) -> None:
+    from .report import github_limits
+
+    for problem in github_limits.check_text(report):
+        sys.stderr.write(f"kmslint: warning: GitHub code scanning: {problem.message}\n")
 
 
 def main_entry() -> None:

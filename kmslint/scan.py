@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Sequence
 
 from .config import Config
 from .discover import SourceFile, discover, rel_path
@@ -14,6 +14,7 @@ from .findings import ScanResult
 from .focus import focus_for
 from .model.resources import Inventory, ParseError
 from .model.values import Location
+from .suppress import apply_suppressions
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,13 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
     ]
     findings, errors, unknowns = run_rules(active, inv)
-    result = focus.narrow(
-        ScanResult(findings=tuple(findings), errors=tuple(errors), unknowns=tuple(unknowns), files_scanned=len(files))
+    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores)
+    result = ScanResult(
+        findings=tuple(sorted(kept + problems)),
+        suppressed=tuple(sorted(suppressed)),
+        errors=tuple(errors),
+        unknowns=tuple(unknowns),
+        files_scanned=len(files),
     )
-    return result, inv
+    return focus.narrow(result), inv
 
-
-__all__ = ["ScanOptions", "run_scan", "load_inventory", "Optional"]

@@ -107,3 +107,42 @@ def test_python_dash_m_entry_point() -> None:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     proc = subprocess.run([sys.executable, "-m", "kmslint", "--version"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def test_suppression_with_reason_moves_the_finding_and_keeps_it_visible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_kms_key" "k" {\n'
+        "  # kmslint:ignore KMS009 -- disabled on purpose until the migration in JIRA-42\n"
+        "  is_enabled = false\n"
+        "  deletion_window_in_days = 3 # kmslint:ignore KMS002\n"
+        "}\n"
+    )
+    rc, out, _ = run("scan", ".", "--format", "json", "--select", "KMS009,KMS002")
+    doc = json.loads(out)
+    assert [(f["rule_id"], f["line"]) for f in doc["suppressed"]] == [("KMS009", 3)]
+    assert doc["suppressed"][0]["suppression"]["justification"].startswith("disabled on purpose")
+    # A suppression without a reason does not suppress, and says so.
+    assert [(f["rule_id"], f["line"]) for f in doc["findings"]] == [("KMS002", 4)]
+    assert doc["findings"][0]["message"].startswith("suppression without a reason")
+    assert rc == 1
+
+
+def test_baseline_fails_only_on_new_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text('resource "aws_kms_key" "old" {\n  is_enabled = false\n}\n')
+    assert run("scan", ".", "--select", "KMS009", "--write-baseline", "base.json")[0] == 0
+    (tmp_path / "main.tf").write_text('# a new comment shifts every line\nresource "aws_kms_key" "old" {\n  is_enabled = false\n}\n')
+    rc, out, _ = run("scan", ".", "--select", "KMS009", "--fail-on", "note", "--baseline", "base.json", "--format", "json")
+    assert rc == 0 and json.loads(out)["findings"] == [] and len(json.loads(out)["suppressed"]) == 1
+    (tmp_path / "new.tf").write_text('resource "aws_kms_key" "new" {\n  is_enabled = false\n}\n')
+    rc, out, _ = run("scan", ".", "--select", "KMS009", "--fail-on", "note", "--baseline", "base.json", "--format", "json")
+    assert rc == 1 and [f["resource"] for f in json.loads(out)["findings"]] == ["aws_kms_key.new"]
+
+
+def test_bad_config_is_exit_2_naming_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text('resource "aws_kms_key" "k" {}\n')
+    (tmp_path / ".kmslint.yaml").write_text("rules:\n  KMS002:\n    min_days: 31\n")
+    rc, _, err = run("scan", ".")
+    assert rc == 2 and "min_days" in err
