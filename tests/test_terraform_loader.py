@@ -169,3 +169,17 @@ def test_a_parse_error_keeps_the_other_files(tmp_path: Path) -> None:
     inv = load(tmp_path, {"a.tf": 'resource "aws_kms_key" "a" {}\n', "b.tf": 'resource "aws_kms_key" "b" {\n'})
     assert [k.address for k in inv.keys] == ["aws_kms_key.a"]
     assert [(e.location.path, e.location.line) for e in inv.parse_errors] == [("b.tf", 2)]
+
+
+def test_for_each_keys_and_their_aliases_are_matched_by_instance(tmp_path: Path) -> None:
+    inv = load(tmp_path, {"main.tf": '''
+resource "aws_kms_key" "k" {
+  for_each = toset(["a", "b"])
+}
+resource "aws_kms_alias" "x" {
+  name          = "alias/a"
+  target_key_id = aws_kms_key.k["a"].key_id
+}
+'''})
+    aliases = {k.address: k.has_alias for k in inv.keys}
+    assert aliases == {'aws_kms_key.k["a"]': True, 'aws_kms_key.k["b"]': False}

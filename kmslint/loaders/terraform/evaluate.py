@@ -347,7 +347,9 @@ class Evaluator:
                 return ref
             if key not in count:
                 raise EvalError(f"{ref.address} has no instance {key!r}")
-            return ResourceRef(ref.address, ref.block, ref.inst, self.instance_bindings(ref.block, ref.inst, key))
+            # for_each instances are addressed by key, as the loader names them; count is one instance
+            address = f'{ref.address}["{key}"]' if "for_each" in ref.block.body.attributes else ref.address
+            return ResourceRef(address, ref.block, ref.inst, self.instance_bindings(ref.block, ref.inst, key))
         if ref.address.startswith("data."):
             return self.data_source(ref, step)
         body = ref.block.body
