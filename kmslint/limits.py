@@ -1,0 +1,118 @@
+"""Input limits: a file too large, or nested too deeply, to hand to a parser safely.
+
+A file over a limit becomes one KMS000 finding whose reason names the limit; its parser never
+sees it, so one hostile or generated file cannot exhaust memory, hang the scan, or blow the stack.
+
+Why these defaults:
+
+- ``MAX_FILE_BYTES`` (10 MB): hand-written IaC is kilobytes; generated CloudFormation (CDK, SAM)
+  reaches a few MB at most. python-hcl2 needs seconds per MB, so a 50 MB file would stall a
+  pre-commit hook for minutes.
+- ``MAX_NESTING_DEPTH`` (100): python-hcl2's tree conversion, cfn-lint's YAML/JSON decoder and the
+  JSON policy decoders recurse once or more per level and reach Python's recursion limit between
+  ~150 and ~200 levels. Real templates nest under 30 (a CloudFormation JSON key policy with a
+  condition is about 12).
+
+The depth check is a cheap scan of ``{``/``[`` against ``}``/``]``; it does not know about strings
+or comments, so it also sees JSON nested inside strings (event patterns, heredoc policies), which
+are decoded later. Parentheses are not counted: prose in descriptions often leaves them unbalanced,
+and the Terraform parser reports deep parentheses itself. Both checks are conservative bounds, not
+parsers: a parser's own recursion guard remains the backstop.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_NESTING_DEPTH",
+    "Limits",
+    "Violation",
+    "check_depth",
+    "check_size",
+    "nesting_violation",
+    "size_violation",
+]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_NESTING_DEPTH = 100
+
+_RUN = re.compile(r"[\[{]+|[\]}]+")
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits one scan applies; the defaults suit every real repository seen so far."""
+
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_nesting_depth: int = MAX_NESTING_DEPTH
+
+
+@dataclass(frozen=True)
+class Violation:
+    """Why a file is not parsed, and where (1-based; the file start for a size violation)."""
+
+    reason: str
+    line: int = 1
+    column: int = 1
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def size_violation(path: Union[str, Path], max_bytes: int = MAX_FILE_BYTES) -> Optional[Violation]:
+    """A violation if the file at ``path`` is larger than ``max_bytes``.
+
+    Only ``stat`` is called, never ``open``. A file that cannot be stat'ed is not a size problem:
+    the reader reports it.
+    """
+    try:
+        size = os.stat(path).st_size
+    except (OSError, ValueError):
+        return None
+    if size <= max_bytes:
+        return None
+    return Violation(f"file is {_megabytes(size)}, over the {_megabytes(max_bytes)} limit for one file; it was not parsed")
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    breaks = list(_BREAK.finditer(text, 0, offset))
+    if not breaks:
+        return 1, offset + 1
+    return len(breaks) + 1, offset - breaks[-1].end() + 1
+
+
+def nesting_violation(text: str, max_depth: int = MAX_NESTING_DEPTH) -> Optional[Violation]:
+    """A violation at the first bracket that opens level ``max_depth + 1``, if any does."""
+    if text.count("{") + text.count("[") <= max_depth:
+        return None  # cannot nest deeper than the number of openers: the common, fast case
+    depth = 0
+    for run in _RUN.finditer(text):
+        width = run.end() - run.start()
+        if text[run.start()] not in "[{":
+            depth = max(0, depth - width)
+            continue
+        if depth + width > max_depth:
+            line, column = _position(text, run.start() + (max_depth - depth))
+            return Violation(f"brackets nest deeper than {max_depth} levels; the file was not parsed", line, column)
+        depth += width
+    return None
+
+
+def check_size(path: Union[str, Path], max_bytes: int = MAX_FILE_BYTES) -> Optional[str]:
+    """The reason the file is too large to parse, or None."""
+    found = size_violation(path, max_bytes)
+    return found.reason if found else None
+
+
+def check_depth(text: str, max_depth: int = MAX_NESTING_DEPTH) -> Optional[str]:
+    """The reason ``text`` nests too deeply to parse (with its line), or None."""
+    found = nesting_violation(text, max_depth)
+    return f"{found.reason} (line {found.line}, column {found.column})" if found else None
