@@ -36,6 +36,7 @@ from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unkno
 
 Bindings = dict[str, Any]
 MAX_DEPTH = 200
+MAX_COUNT = 1024  # a larger (or infinite, or NaN) count is UNKNOWN rather than a list of a billion indexes
 
 
 class ResourceRef:
@@ -101,7 +102,10 @@ class Evaluator:
             v = self.ev(e.operand, inst, b, d)
             if v is UNKNOWN:
                 return UNKNOWN
-            return (not v) if e.op == "!" else -v
+            try:
+                return (not v) if e.op == "!" else -v
+            except TypeError:  # -"text", -{}: Terraform rejects it; kmslint cannot know the value
+                raise EvalError(f"cannot apply {e.op} to a {type(v).__name__}") from None
         if isinstance(e, Conditional):
             c = self.ev(e.cond, inst, b, d)
             if c is UNKNOWN or isinstance(c, Text) and c.partial:
@@ -376,7 +380,7 @@ class Evaluator:
         attrs = block.body.attributes
         if "count" in attrs:
             n = self.value(attrs["count"].expr, inst, dict(inst.bindings))
-            if n is UNKNOWN or isinstance(n, bool) or not isinstance(n, (int, float)):
+            if n is UNKNOWN or isinstance(n, bool) or not isinstance(n, (int, float)) or not n <= MAX_COUNT:
                 return UNKNOWN
             return list(range(int(n)))
         if "for_each" in attrs:
@@ -433,8 +437,11 @@ class Evaluator:
         if not args or args[0] is UNKNOWN or is_partial(args[0]):
             return UNKNOWN
         raw = Path(str(args[0]))
-        path = (raw if raw.is_absolute() else inst.mdef.dir / raw).resolve()
-        if not path.is_relative_to(self.scan_root) or not path.is_file():
+        try:
+            path = (raw if raw.is_absolute() else inst.mdef.dir / raw).resolve()
+            if not path.is_relative_to(self.scan_root) or not path.is_file():
+                return UNKNOWN
+        except (OSError, ValueError):  # a NUL byte or an over-long name in the path
             return UNKNOWN
         try:
             text = path.read_bytes()[: 1 << 20].decode("utf-8-sig")
