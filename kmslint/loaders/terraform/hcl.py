@@ -211,6 +211,14 @@ _TOKEN_NAMES = {
 }
 
 
+def _int(digits: str) -> Union[int, float]:
+    """An HCL integer literal. Python refuses to convert more than 4,300 digits; such a number is inf."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
+
+
 def _last_line(text: str) -> int:
     return text.count("\n") + 1
 
@@ -297,7 +305,7 @@ class _Converter:
         return Opaque("empty expression", self.loc(node))
 
     def x_int_lit(self, node: Tree) -> Expr:
-        return Lit(int(str(node.children[0])), self.loc(node))
+        return Lit(_int(str(node.children[0])), self.loc(node))
 
     def x_float_lit(self, node: Tree) -> Expr:
         return Lit(float(str(node.children[0])), self.loc(node))
@@ -412,7 +420,7 @@ class _Converter:
     def x_index_expr_term(self, node: Tree) -> Expr:
         index = node.children[1]
         if index.data == "short_index":
-            return self._traverse(node, Lit(int(str(index.children[-1])), self.loc(index)))
+            return self._traverse(node, Lit(_int(str(index.children[-1])), self.loc(index)))
         return self._traverse(node, self.expr(_trees(index)[0]))
 
     def x_attr_splat_expr_term(self, node: Tree) -> Expr:
@@ -428,7 +436,7 @@ class _Converter:
             if isinstance(c, Tree) and c.data == "get_attr":
                 steps.append(self.name(c.children[-1]))
             elif isinstance(c, Tree) and c.data in ("braces_index", "short_index"):
-                steps.append(Lit(int(str(c.children[-1])), self.loc(c)) if c.data == "short_index" else self.expr(_trees(c)[0]))
+                steps.append(Lit(_int(str(c.children[-1])), self.loc(c)) if c.data == "short_index" else self.expr(_trees(c)[0]))
         if isinstance(base, Traversal):
             return Traversal(base.root, base.steps + tuple(steps), self.loc(node))
         return Traversal(base, tuple(steps), self.loc(node))
