@@ -333,7 +333,7 @@ class Evaluator:
                 return value[int(key)]
             if isinstance(value, dict):
                 return value[str(key)]
-        except (IndexError, KeyError, ValueError, TypeError):
+        except (IndexError, KeyError, ValueError, TypeError, OverflowError):  # OverflowError: x[1e400]
             raise EvalError(f"no element {key!r}") from None
         if isinstance(value, Text) and value.partial:
             return value
