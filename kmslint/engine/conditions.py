@@ -71,3 +71,11 @@ def evaluate(cond: Mapping[str, Any], target: Any, params: Mapping[str, Any]) ->
     if "not" in cond:
         return tri_not(evaluate(cond["not"], target, params))
     return _field_test(cond, target, params)
+
+
+def condition_fields(cond: Mapping[str, Any]) -> list[str]:
+    """The model fields a condition reads, in order, without repeats."""
+    if "field" in cond:
+        return [cond["field"]]
+    nested = cond.get("all") or cond.get("any") or [cond["not"]]
+    return list(dict.fromkeys(f for c in nested for f in condition_fields(c)))

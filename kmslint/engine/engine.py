@@ -15,7 +15,7 @@ from ..model.resources import Inventory
 from ..model.values import UNKNOWN, Location, Value
 from ..predicates import PREDICATES
 from .api import Hit, PolicySubject, Undecided, Unit, targets
-from .conditions import evaluate, plain, resolve_field
+from .conditions import condition_fields, evaluate, plain, resolve_field
 from .rules import Check, Rule
 
 
@@ -57,7 +57,8 @@ def _condition_outcomes(rule: Rule, check: Check, target: Any, params: Mapping[s
     at = resolve_field(target, check.at) if check.at else None
     location = at.location if isinstance(at, Value) else at if isinstance(at, Location) else target_location(target)
     if verdict is UNKNOWN:
-        yield Undecided(location, f"{check.at or 'condition'} could not be resolved")
+        unknown = [f for f in condition_fields(check.when) if plain(resolve_field(target, f)) is UNKNOWN]
+        yield Undecided(location, f"{', '.join(unknown) or 'the condition'} could not be resolved")
     elif verdict:
         at_value = plain(at) if at is not None else ""
         message = _Fields(target, params, at_value).format(check.message.strip())

@@ -38,7 +38,8 @@ def _grant_message(subject: PolicySubject, stmt: Statement, actions: list[str], 
     if subject.policy.is_default:
         return (
             f"No key policy is set, so AWS attaches its default policy, which gives the account root kms:*: "
-            f"{acts} is delegated to IAM, where MFA is not enforced, and one call destroys the key's data. {fix}"
+            f"{acts} {'is' if len(actions) == 1 else 'are'} delegated to IAM, where MFA is not enforced, and one call "
+            f"can destroy the key's data. {fix}"
         )
     if stmt.to_account_root:
         return (

@@ -118,8 +118,8 @@ def _statement_unknown(stmt: Any) -> bool:
 
 def policy_from_value(v: Any, loc: Location, origin: str) -> Optional[Policy]:
     """A Policy from an evaluated ``policy`` argument; None when the argument is null."""
-    if v is None:
-        return None
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None  # null or "": the provider sends no policy and AWS attaches its default
     if v is UNKNOWN:
         return Policy(location=loc, origin=origin, known=False)
     if isinstance(v, Encoded):

@@ -60,6 +60,13 @@ def _format(fmt: Any, *args: Any) -> Any:
     return Text("".join(out), partial=partial)
 
 
+def _join(sep: Any, items: Any) -> Any:
+    """``join("", aws_x.y.*.id)`` of a single reference keeps the reference (a common idiom)."""
+    if len(items) == 1 and isinstance(items[0], Text):
+        return items[0]
+    return Text(str(sep).join(str(to_text(i)) for i in items), partial=any(is_partial(i) for i in items))
+
+
 def _merge(*maps: Any) -> Any:
     out = LocDict()
     for m in maps:
@@ -142,7 +149,7 @@ def _text(fn: Callable[[str], str]) -> Callable[[Any], Any]:
 PURE: dict[str, Callable[..., Any]] = {
     "jsondecode": _jsondecode,
     "format": _format,
-    "join": lambda sep, items: Text(str(sep).join(str(to_text(i)) for i in items), partial=any(is_partial(i) for i in items)),
+    "join": _join,
     "split": lambda sep, s: LocList(str(s).split(str(sep))),
     "concat": lambda *lists: LocList([x for lst in lists for x in lst]),
     "merge": _merge,

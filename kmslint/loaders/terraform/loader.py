@@ -295,6 +295,8 @@ def _ref_address(raw: Any, inst: Instance) -> Any:
         return UNKNOWN
     if isinstance(raw, Text) and raw.ref:
         return raw.ref  # placeholders carry the full address, module prefix included
+    if isinstance(raw, Text) and raw.partial:
+        return UNKNOWN  # computed, but not traceable to one resource
     if isinstance(raw, str):
         return str(raw)  # a literal key id or ARN: not a key of this configuration
     return UNKNOWN
