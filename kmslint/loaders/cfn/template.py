@@ -85,6 +85,9 @@ class _Collector:
 
     def add(self, lid: str, res: Mapping[str, Any], header: Location) -> None:
         rtype = res.get("Type")
+        if not isinstance(rtype, str):  # Type: [AWS::KMS::Key] is unhashable below
+            self.errors.append(ParseError(header, f"CloudFormation template: the Type of resource {lid} must be a string"))
+            return
         self.ignores.extend(resource_ignores(self.tpl.rel, self.tpl.lines, res, header))
         if rtype in KEY_KINDS:
             for build in _key_builds(self.tpl, lid, res, header):
@@ -138,7 +141,7 @@ def load_template(rel: str, text: str) -> Inventory:
     problem = _structure_error(rel, doc)
     if problem is not None:
         return Inventory(parse_errors=(problem,))
-    if "Resources" not in doc:
+    if not isinstance(doc.get("Resources"), dict):  # absent, or "Resources:" with nothing under it
         return Inventory()
     resources = doc["Resources"]
     tpl = Template(rel, text, _section(doc, "Parameters"), resources, _section(doc, "Conditions"), _section(doc, "Mappings"))
