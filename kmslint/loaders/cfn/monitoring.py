@@ -41,7 +41,7 @@ def _pattern(v: Any) -> Any:
     if isinstance(v, str):
         try:
             parsed = json.loads(v)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a pattern nested ~1,000 deep
             return UNKNOWN
         return parsed if isinstance(parsed, dict) else UNKNOWN
     return UNKNOWN
