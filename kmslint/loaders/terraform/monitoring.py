@@ -39,7 +39,7 @@ def _pattern_json(raw: Any) -> Any:
             return UNKNOWN
         try:
             return json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a pattern nested ~1,000 deep
             return UNKNOWN
     return UNKNOWN
 
