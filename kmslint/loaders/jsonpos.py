@@ -118,6 +118,14 @@ def _parse_string(s: str, end: int, strict: bool) -> tuple[JString, int]:
     return out, new_end
 
 
+def _parse_int(digits: str) -> Any:
+    """JSON sets no limit on digits; Python's int() refuses more than 4,300. Such a number is inf."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
+
+
 class _Context:
     """The attributes ``py_make_scanner`` reads from a decoder."""
 
@@ -126,7 +134,7 @@ class _Context:
         self.object_hook: Optional[Callable[..., Any]] = None
         self.object_pairs_hook: Optional[Callable[..., Any]] = None
         self.parse_float = float
-        self.parse_int = int
+        self.parse_int = _parse_int
         self.parse_constant = _CONSTANTS.__getitem__
         self.parse_object = _parse_object
         self.parse_array = _parse_array
