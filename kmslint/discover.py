@@ -66,7 +66,9 @@ def _sniff_data(path: Path) -> Optional[str]:
             head = fh.read(SNIFF_BYTES)
     except OSError:
         return None
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    # UTF-16 (PowerShell's default) is sniffed too, so the loader reports it rather than it being skipped.
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = head.decode("utf-16" if utf16 else "utf-8", errors="replace").lstrip("\ufeff")
     try:
         from .loaders import sniff
     except ImportError:  # CloudFormation and JSON loaders not installed in this build
