@@ -83,9 +83,6 @@ def end_line(rel: str, node: Any, start_line: int) -> int:
 
 
 def _reason(message: str, text: str, line: int, column: int) -> str:
-    dup = _DUPLICATE.match(message)
-    if dup:
-        return f"duplicate key {dup['key']!r} (also at line {dup['line']}): CloudFormation keeps only one; remove the other"
     lines = source_lines(text)
     if "cannot start any token" in message and 0 < line <= len(lines) and "\t" in lines[line - 1][: max(column, 1)]:
         return f"{message}: a tab character; YAML indentation must use spaces"
@@ -95,11 +92,19 @@ def _reason(message: str, text: str, line: int, column: int) -> str:
 
 
 def _first_error(rel: str, text: str, matches: list[Any]) -> ParseError:
-    # cfn-lint reports both sides of a duplicate; the later one is the line to fix.
-    chosen = matches[1] if len(matches) > 1 and _DUPLICATE.match(str(matches[1].message)) else matches[0]
+    """The error to report. cfn-lint reports each occurrence of a duplicate key, every message
+    naming its own line; the later occurrence is the one to remove."""
+    dups = [(m, _DUPLICATE.match(str(m.message))) for m in matches]
+    dups = [(m, d) for m, d in dups if d]
+    if len(dups) > 1:
+        (_, first), (chosen, _) = dups[0], dups[1]
+        reason = f"duplicate key {first['key']!r} (first at line {first['line']}): CloudFormation keeps only one; remove one"
+    else:
+        chosen = matches[0]
+        reason = ""
     line = max(int(getattr(chosen, "linenumber", 1) or 1), 1)
     column = max(int(getattr(chosen, "columnnumber", 1) or 1), 1)
-    reason = _reason(str(chosen.message), text, line, column)
+    reason = reason or _reason(str(chosen.message), text, line, column)
     return ParseError(Location(rel, line, column), f"CloudFormation template could not be parsed: {reason}")
 
 

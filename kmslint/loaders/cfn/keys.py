@@ -102,9 +102,11 @@ def _deletion_protection(res: Any, resolver: Resolver, header: Location) -> Opti
 
 
 def _describe(raw: Any) -> str:
+    """An expression as a reader wrote it, for messages: ``!Ref Param``, ``!ImportValue x``."""
     if isinstance(raw, dict) and len(raw) == 1:
         (fn, arg), = raw.items()
-        return f"{fn} {arg}" if isinstance(arg, str) else str(fn)
+        short = "!" + str(fn).removeprefix("Fn::")
+        return f"{short} {arg}" if isinstance(arg, str) else short
     return str(raw)
 
 
@@ -187,7 +189,7 @@ def alias_targets(tpl: Template, res: Mapping[str, Any], header: Location, resol
     unresolved = False
     outside: list[str] = []
     for alternative in _alternatives(raw):
-        if _is_parameter_ref(tpl, alternative):
+        if _from_outside(tpl, alternative):
             outside.append(_describe(alternative))
             continue
         node = resolver.resolve(alternative, header)
@@ -223,6 +225,9 @@ def _alternatives(raw: Any) -> list[Any]:
     return [raw]
 
 
-def _is_parameter_ref(tpl: Template, raw: Any) -> bool:
-    """A parameter cannot hold the id of a key this very template creates."""
-    return isinstance(raw, dict) and len(raw) == 1 and isinstance(raw.get("Ref"), str) and raw["Ref"] in tpl.parameters
+def _from_outside(tpl: Template, raw: Any) -> bool:
+    """A parameter or an import cannot hold the id of a key this very template creates
+    (a stack cannot import its own exports)."""
+    if not (isinstance(raw, dict) and len(raw) == 1):
+        return False
+    return "Fn::ImportValue" in raw or (isinstance(raw.get("Ref"), str) and raw["Ref"] in tpl.parameters)
