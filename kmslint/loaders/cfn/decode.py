@@ -94,8 +94,7 @@ def _reason(message: str, text: str, line: int, column: int) -> str:
 def _first_error(rel: str, text: str, matches: list[Any]) -> ParseError:
     """The error to report. cfn-lint reports each occurrence of a duplicate key, every message
     naming its own line; the later occurrence is the one to remove."""
-    dups = [(m, _DUPLICATE.match(str(m.message))) for m in matches]
-    dups = [(m, d) for m, d in dups if d]
+    dups = [(m, d) for m in matches if (d := _DUPLICATE.match(str(m.message))) is not None]
     if len(dups) > 1:
         (_, first), (chosen, _) = dups[0], dups[1]
         reason = f"duplicate key {first['key']!r} (first at line {first['line']}): CloudFormation keeps only one; remove one"

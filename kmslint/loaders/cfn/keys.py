@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional
 from ...model.resources import Key, ParseError, PrimaryRef
 from ...model.values import UNKNOWN, Location, Presence, Value
 from .policy import key_policy
-from .resolve import NO_VALUE, RNode, Resolver, Template
+from .resolve import NO_VALUE, RNode, Resolver, Template, plain
 
 __all__ = ["KEY_KINDS", "KeyBuild", "alias_targets", "build_key"]
 
@@ -92,12 +92,16 @@ def _deletion_protection(res: Any, resolver: Resolver, header: Location) -> Opti
     note = "when " + " and ".join(dict.fromkeys(via)) if via else ""
     if not deletion.known:
         return Value.unknown(loc, deletion.note)
+    if not isinstance(deletion.value, str):
+        return Value.unknown(loc, f"DeletionPolicy has an unexpected value {plain(deletion)!r}")
     if deletion.value not in _RETAIN:
         return Value(False, loc, Presence.SET, note)
     if not isinstance(replace_policy, RNode):
         return Value(False, loc, Presence.SET, note)
     if not replace_policy.known:
         return Value.unknown(loc, replace_policy.note)
+    if not isinstance(replace_policy.value, str):
+        return Value.unknown(loc, f"UpdateReplacePolicy has an unexpected value {plain(replace_policy)!r}")
     return Value(replace_policy.value == "Retain", loc, Presence.SET, note)
 
 
