@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rule catalog")
     explain = sub.add_parser("explain", help="explain a rule: why, parameters, fix")
     explain.add_argument("rule_id", type=str.upper)
+    sub.add_parser("checkov-pack", help="print the checkov external-checks directory (checkov --external-checks-dir)")
     return parser
 
 
@@ -71,6 +72,11 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
         return EXIT_OK
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "checkov-pack":
+            from .checkov_pack import PACK_DIR
+
+            stdout.write(f"{PACK_DIR}\n")
+            return EXIT_OK
         rules = load_rules()
         if args.command == "rules":
             stdout.write(render_rules(rules))
