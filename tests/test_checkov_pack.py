@@ -192,3 +192,12 @@ def test_without_kmslint_every_check_fails_and_says_why(checkov: Path, tmp_path:
     assert list(records(reports, "passed_checks")) == []
     assert {r["check_id"] for r in failed} == set(CHECK_IDS)
     assert all("kmslint executable was not found" in r["details"][0] for r in failed)
+
+
+def test_checkov_pack_command_prints_a_loadable_pack_directory() -> None:
+    out = io.StringIO()
+    assert main(["checkov-pack"], stdout=out) == 0
+    pack = Path(out.getvalue().strip())
+    assert pack == PACK_DIR
+    # checkov loads *.py checks only from a directory with __init__.py, and reads *.json/*.yaml as policies.
+    assert {p.name for p in pack.iterdir() if p.suffix in (".py", ".json", ".yaml", ".yml")} == {"__init__.py", "kmslint_checks.py"}
