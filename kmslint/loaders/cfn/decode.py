@@ -88,6 +88,8 @@ def _reason(message: str, text: str, line: int, column: int) -> str:
         return f"{message}: a tab character; YAML indentation must use spaces"
     if message.startswith("Template could not be parsed: "):
         message = message[len("Template could not be parsed: ") :].split("\n", 1)[0]
+    if "maximum recursion depth" in message:
+        return "nested too deeply to parse"
     return message
 
 
