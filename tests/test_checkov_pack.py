@@ -22,6 +22,7 @@ import pytest
 from kmslint.checkov_pack import CATALOG, PACK_DIR, catalog_text
 from kmslint.cli import main
 from kmslint.engine.rules import load_rules
+from kmslint_script import write_kmslint_script
 
 PROJECT = Path(__file__).resolve().parent.parent
 CHECKOV_SPEC = "checkov==3.3.*"
@@ -89,14 +90,7 @@ def checkov(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def kmslint_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An executable that runs this working tree's kmslint with the test interpreter."""
-    script = tmp_path_factory.mktemp("kmslint-bin") / "kmslint"
-    script.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(PROJECT)!r})\n"
-        "from kmslint.cli import main\nsys.exit(main(sys.argv[1:]))\n",
-        encoding="utf-8",
-    )
-    script.chmod(0o755)
-    return script
+    return write_kmslint_script(tmp_path_factory.mktemp("kmslint-bin") / "kmslint")
 
 
 def run_checkov(checkov: Path, target: Path, cwd: Path, env: dict[str, str]) -> list[dict[str, Any]]:
