@@ -590,6 +590,24 @@ def test_parse_errors_have_a_line_and_a_reason(text: str, line: int, words: str)
     assert words in error.reason
 
 
+def test_rain_modules_and_foreach_loops_are_skipped_not_errors() -> None:
+    inv = load(
+        """
+        Transform: AWS::LanguageExtensions
+        Resources:
+          Storage:
+            Type: !Rain::Module ../modules/bucket.yml
+          Fn::ForEach::Keys:
+            - Name
+            - [A, B]
+            - Key${Name}: {Type: AWS::KMS::Key}
+          Plain: {Type: AWS::KMS::Key}
+        """
+    )
+    assert inv.parse_errors == ()
+    assert [k.address for k in inv.keys] == ["Plain"]
+
+
 def test_a_document_without_resources_is_not_a_template() -> None:
     inv = load_template("serverless.yml", "service: x\nresources:\n  Resources:\n    K: {Type: AWS::KMS::Key}\n")
     assert inv == Inventory()

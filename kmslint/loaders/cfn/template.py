@@ -85,9 +85,8 @@ class _Collector:
 
     def add(self, lid: str, res: Mapping[str, Any], header: Location) -> None:
         rtype = res.get("Type")
-        if not isinstance(rtype, str):  # Type: [AWS::KMS::Key] is unhashable below
-            self.errors.append(ParseError(header, f"CloudFormation template: the Type of resource {lid} must be a string"))
-            return
+        if not isinstance(rtype, str):
+            return  # a Rain module (Type: !Rain::Module x.yml) or a malformed Type: no KMS resource to read
         self.ignores.extend(resource_ignores(self.tpl.rel, self.tpl.lines, res, header))
         if rtype in KEY_KINDS:
             for build in _key_builds(self.tpl, lid, res, header):
@@ -148,6 +147,8 @@ def load_template(rel: str, text: str) -> Inventory:
     collector = _Collector(tpl)
     top = Location(rel, 1, 1)
     for lid, res in resources.items():
+        if str(lid).startswith("Fn::ForEach::"):
+            continue  # AWS::LanguageExtensions loops are not expanded (their keys are not modelled)
         header = node_location(rel, lid, top)
         if not isinstance(res, dict):
             collector.errors.append(ParseError(header, f"CloudFormation template: resource {lid} must be a mapping"))
