@@ -30,6 +30,7 @@ class ScanOptions:
 
 
 def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[Path], jobs: int = 1, prefilter: bool = True) -> Inventory:
+    from .loaders.plan.pair import pair_plans
     from .loaders.terraform.loader import TerraformLoader
 
     inv = Inventory()
@@ -45,7 +46,7 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
     if tf_by_dir:
         loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
-    return inv
+    return pair_plans(inv)
 
 
 def _load_data_file(f: SourceFile) -> Inventory:
