@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kmslint.loaders.cfn.conditions import feasible_assignments
+from kmslint.loaders.cfn.conditions import feasible_branches
 from kmslint.loaders.cfn.resolve import Template
 from kmslint.loaders.cloudformation import load_template
 from kmslint.model import UNKNOWN, Inventory, Key, Location, Presence, PrimaryRef
@@ -470,29 +470,56 @@ def test_too_many_conditions_fall_back_to_the_merged_key() -> None:
     assert len(inv.keys) == 1 and inv.keys[0].attrs["rotation"].value is UNKNOWN
 
 
-def test_feasible_assignments_know_negation_and_exclusive_values() -> None:
-    parameters = {"Env": {"Type": "String", "AllowedValues": ["prod", "dev", "test"]}}
+def test_feasible_branches_know_negation_and_exclusive_values() -> None:
+    parameters = {"Env": {"Type": "String", "AllowedValues": ["prod", "dev", "test"], "Default": "dev"}}
     conditions = {
         "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
         "IsNotProd": {"Fn::Not": [{"Condition": "IsProd"}]},
         "IsDev": {"Fn::Equals": ["dev", {"Ref": "Env"}]},
     }
     tpl = Template("t.yaml", "", parameters, {}, conditions, {})
-    rows = feasible_assignments(tpl, ["IsProd", "IsNotProd", "IsDev"])
-    assert rows is not None
-    assert {(r["IsProd"], r["IsNotProd"], r["IsDev"]) for r in rows} == {
-        (True, False, False),  # Env = prod
-        (False, True, True),  # Env = dev
-        (False, True, False),  # Env = test
-    }
+    branches = feasible_branches(tpl, ["IsProd", "IsNotProd", "IsDev"])
+    assert branches is not None
+    rows = {(b.conditions["IsProd"], b.conditions["IsNotProd"], b.conditions["IsDev"]): b.parameters["Env"] for b in branches}
+    assert rows == {(True, False, False): "prod", (False, True, True): "dev", (False, True, False): "test"}
 
 
-def test_feasible_assignments_treat_unreadable_conditions_as_free() -> None:
+def test_feasible_branches_leave_a_parameter_unknown_when_the_branch_allows_several_values() -> None:
+    parameters = {"Spec": {"Type": "String", "Default": "SYMMETRIC_DEFAULT"}}
+    conditions = {"IsSymmetric": {"Fn::Equals": [{"Ref": "Spec"}, "SYMMETRIC_DEFAULT"]}}
+    tpl = Template("t.yaml", "", parameters, {}, conditions, {})
+    branches = {b.conditions["IsSymmetric"]: b.parameters["Spec"] for b in feasible_branches(tpl, ["IsSymmetric"]) or []}
+    assert branches == {True: "SYMMETRIC_DEFAULT", False: UNKNOWN}
+
+
+def test_feasible_branches_treat_unreadable_conditions_as_free() -> None:
     conditions = {"HasX": {"Fn::Equals": [{"Fn::Select": [0, {"Ref": "List"}]}, "x"]}, "Odd": {"Fn::Bogus": []}}
-    tpl = Template("t.yaml", "", {}, {}, conditions, {})
-    assert feasible_assignments(tpl, ["HasX"]) == [{"HasX": True}, {"HasX": False}]
-    assert feasible_assignments(tpl, ["Odd", "HasX"]) is not None
-    assert len(feasible_assignments(tpl, ["Odd", "HasX"]) or []) == 4
+    tpl = Template("t.yaml", "", {"List": {"Type": "CommaDelimitedList", "Default": "x,y"}}, {}, conditions, {})
+    branches = feasible_branches(tpl, ["HasX"]) or []
+    assert [b.conditions for b in branches] == [{"HasX": True}, {"HasX": False}]
+    assert all(b.parameters == {"List": UNKNOWN} for b in branches)  # never its Default inside a branch
+    assert len(feasible_branches(tpl, ["Odd", "HasX"]) or []) == 4
+
+
+def test_a_parameter_tested_by_a_condition_follows_the_branch_not_its_default() -> None:
+    # widdix/aws-cf-templates security/kms-key.yaml: rotation is on exactly when the key is symmetric.
+    inv = load(
+        """
+        Parameters:
+          KeySpec: {Type: String, AllowedValues: [SYMMETRIC_DEFAULT, RSA_2048, ECC_NIST_P256], Default: SYMMETRIC_DEFAULT}
+        Conditions:
+          HasSymmetricKey: !Equals [!Ref KeySpec, SYMMETRIC_DEFAULT]
+        Resources:
+          Key:
+            Type: AWS::KMS::Key
+            Properties:
+              EnableKeyRotation: !If [HasSymmetricKey, true, false]
+              KeySpec: !Ref KeySpec
+        """
+    )
+    variants = {(k.get("spec").value, k.get("rotation").value) for k in inv.keys[1:]}
+    assert variants == {("SYMMETRIC_DEFAULT", True), (UNKNOWN, False)}
+    assert all(k.rotation_required is not True or k.get("rotation").value is not False for k in inv.keys)
 
 
 # --- monitoring ----------------------------------------------------------------------------

@@ -8,18 +8,21 @@ which vary per deployment. Each such input is a variable whose domain is its
 ``Fn::Equals`` kmslint cannot read is a free boolean. Enumerating the variables and keeping
 the distinct truth tables means ``IsProd`` and ``IsNotProd = !Not [IsProd]`` are never both
 true, and ``Env == prod`` and ``Env == dev`` are never both true. Parameter *defaults* are not
-used here: a condition exists precisely because deployments differ.
+used here: a condition exists precisely because deployments differ; and within a branch, a
+parameter the conditions test is pinned to what the branch allows (see :class:`Branch`).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from ...model.values import UNKNOWN
 from .resolve import PSEUDO, Template
 
-__all__ = ["feasible_assignments", "if_conditions"]
+__all__ = ["Branch", "feasible_branches", "if_conditions"]
 
 _OTHER = "\u27e6any other value\u27e7"
 _MAX_ENVIRONMENTS = 4096
@@ -136,32 +139,83 @@ def _evaluate(tpl: Template, node: Any, env: Mapping[str, Any], seen: frozenset[
     return values[0] == values[1] and values[0] != _OTHER
 
 
-def _free(names: Sequence[str], limit: int) -> Optional[list[dict[str, bool]]]:
+@dataclass(frozen=True)
+class Branch:
+    """One feasible combination of conditions, and the parameters it pins down.
+
+    A parameter a condition tests takes, in this branch, the one value the branch allows, or
+    UNKNOWN when it allows several (``KeySpec`` is anything but SYMMETRIC_DEFAULT when
+    ``HasSymmetricKey`` is false): never its Default, which may contradict the branch.
+    """
+
+    conditions: Mapping[str, bool]
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _tested_parameters(tpl: Template, names: Iterable[str]) -> set[str]:
+    """Parameters referenced by the formulas of ``names``, following ``Condition`` links."""
+    found: set[str] = set()
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        stack = [tpl.conditions.get(name)]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                ref, cond = item.get("Ref"), item.get("Condition")
+                if isinstance(ref, str) and ref in tpl.parameters:
+                    found.add(ref)
+                if isinstance(cond, str):
+                    todo.append(cond)
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return found
+
+
+def _free(names: Sequence[str], tested: set[str], limit: int) -> Optional[list[Branch]]:
     if 2 ** len(names) > limit:
         return None
-    return [dict(zip(names, combo)) for combo in itertools.product((True, False), repeat=len(names))]
+    unknown = {p: UNKNOWN for p in tested}
+    return [Branch(dict(zip(names, combo)), unknown) for combo in itertools.product((True, False), repeat=len(names))]
 
 
-def feasible_assignments(tpl: Template, names: Iterable[str], limit: int = 16) -> Optional[list[dict[str, bool]]]:
-    """The distinct truth assignments of ``names`` that some deployment can produce.
+def _pinned(values: set[Any]) -> Any:
+    if len(values) == 1:
+        (value,) = values
+        if value != _OTHER:
+            return value
+    return UNKNOWN
 
-    Conditions kmslint cannot read are treated as free booleans. None when there would be
-    more than ``limit`` combinations (the caller then falls back to UNKNOWN for values that
-    differ between branches).
+
+def feasible_branches(tpl: Template, names: Iterable[str], limit: int = 16) -> Optional[list[Branch]]:
+    """The distinct truth assignments of ``names`` that some deployment can produce, each with
+    the values it forces on the parameters those conditions test.
+
+    Conditions kmslint cannot read are free booleans (and their parameters UNKNOWN). None when
+    there would be more than ``limit`` combinations (the caller then falls back to UNKNOWN for
+    values that differ between branches).
     """
     ordered = sorted(set(names))
+    tested = _tested_parameters(tpl, ordered)
     space = _Space(tpl)
     try:
         for name in ordered:
             space.collect(name)
     except _Unreadable:
-        return _free(ordered, limit)
+        return _free(ordered, tested, limit)
     envs = space.environments()
     if envs is None:
-        return _free(ordered, limit)
-    seen: dict[tuple[bool, ...], None] = {}
+        return _free(ordered, tested, limit)
+    rows: dict[tuple[bool, ...], dict[str, set[Any]]] = {}
     for env in envs:
-        seen.setdefault(tuple(_evaluate(tpl, tpl.conditions[n], env) for n in ordered), None)
-        if len(seen) > limit:
+        row = tuple(_evaluate(tpl, tpl.conditions[n], env) for n in ordered)
+        seen = rows.setdefault(row, {p: set() for p in tested})
+        for p in tested:
+            seen[p].add(env.get(p, _OTHER))  # a parameter only inside an unreadable Equals varies freely
+        if len(rows) > limit:
             return None
-    return [dict(zip(ordered, row)) for row in seen]
+    return [Branch(dict(zip(ordered, row)), {p: _pinned(v) for p, v in values.items()}) for row, values in rows.items()]

@@ -143,11 +143,18 @@ def _text(node: RNode) -> Optional[str]:
 
 
 class Resolver:
-    """Resolves nodes of one template under one assignment of its conditions (or none)."""
+    """Resolves nodes of one template under one assignment of its conditions (or none).
 
-    def __init__(self, tpl: Template, assignment: Optional[Mapping[str, bool]] = None) -> None:
+    ``parameters`` overrides parameter values for that assignment (see
+    :class:`~kmslint.loaders.cfn.conditions.Branch`).
+    """
+
+    def __init__(
+        self, tpl: Template, assignment: Optional[Mapping[str, bool]] = None, parameters: Optional[Mapping[str, Any]] = None
+    ) -> None:
         self.tpl = tpl
         self.assignment = assignment
+        self.overrides = parameters or {}  # parameter values a condition branch forces (or UNKNOWN)
         self._depth = 0
         self._functions: dict[str, Callable[[Any, Location, Location], Resolved]] = {
             "Ref": self._ref,
@@ -245,6 +252,11 @@ class Resolver:
 
     def parameter(self, name: str, loc: Location) -> RNode:
         """A parameter's value: its Default (list types split on commas), else UNKNOWN."""
+        if name in self.overrides:
+            forced = self.overrides[name]
+            if forced is UNKNOWN:
+                return self.unknown(loc, f"parameter {name} takes several values in this condition branch")
+            return RNode(forced, loc, loc)
         param = self.tpl.parameters.get(name)
         if not isinstance(param, dict):
             return self.unknown(loc, f"parameter {name} is malformed")

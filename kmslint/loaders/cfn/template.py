@@ -2,7 +2,9 @@
 
 ``Fn::If`` strategy: a key whose properties (or DeletionPolicy/UpdateReplacePolicy) use
 ``Fn::If`` is modelled once per feasible combination of those conditions (at most 16; see
-:mod:`.conditions`), restricted to combinations where the resource's own ``Condition`` holds.
+:mod:`.conditions`), restricted to combinations where the resource's own ``Condition`` holds. Within a combination,
+parameters the conditions test take the value the combination forces (or UNKNOWN), not their
+Default, so ``KeySpec: !Ref KeySpec`` agrees with ``!If [HasSymmetricKey, ...]``.
 Every variant keeps the key's logical id, and each value taken from a branch carries the note
 ``when IsProd is false``. A finding therefore fires only if it fires in some deployment, at the
 property that causes it. The first Key emitted for a logical id is always the *merged* view,
@@ -19,7 +21,7 @@ from typing import Any, Mapping, Optional
 
 from ...model.resources import Alias, Ignore, Inventory, Key, ParseError
 from ...model.values import Location, Value
-from .conditions import feasible_assignments, if_conditions
+from .conditions import feasible_branches, if_conditions
 from .decode import decode_template, node_location
 from .ignores import resource_ignores
 from .keys import KEY_KINDS, KeyBuild, alias_targets, build_key, located
@@ -46,15 +48,15 @@ def _key_builds(tpl: Template, lid: str, res: Mapping[str, Any], header: Locatio
     own_condition = own if isinstance(own, str) and own in tpl.conditions else None
     if not names:
         return [merged]
-    assignments = feasible_assignments(tpl, names | ({own_condition} if own_condition else set()), MAX_VARIANTS)
-    if assignments is None:
+    branches = feasible_branches(tpl, names | ({own_condition} if own_condition else set()), MAX_VARIANTS)
+    if branches is None:
         return [merged]
     variants: dict[str, KeyBuild] = {}
-    for assignment in assignments:
-        if own_condition and not assignment[own_condition]:
+    for branch in branches:
+        if own_condition and not branch.conditions[own_condition]:
             continue
-        chosen = {n: v for n, v in assignment.items() if n in names}
-        build = build_key(tpl, lid, res, header, Resolver(tpl, chosen))
+        chosen = {n: v for n, v in branch.conditions.items() if n in names}
+        build = build_key(tpl, lid, res, header, Resolver(tpl, chosen, branch.parameters))
         variants.setdefault(build.signature, build)
     if len(variants) == 1:
         return list(variants.values())
