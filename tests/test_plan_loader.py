@@ -409,3 +409,14 @@ def test_monitoring_resources_are_loaded_from_planned_values() -> None:
     assert rule.pattern.value == {"source": ["aws.kms"]} and rule.enabled.value is False
     (target,) = inv.event_targets
     assert target.rule.value == "aws_cloudwatch_event_rule.r"
+
+
+def test_resources_kmslint_does_not_model_are_skipped() -> None:
+    doc = plan([
+        change("aws_s3_bucket.b", "aws_s3_bucket", ["delete"], {"bucket": "b"}),
+        change("aws_kms_alias.a", "aws_kms_alias", ["delete"], {"name": "alias/a"}),
+        change("aws_kms_key.k", "aws_kms_key", ["no-op"], key_values()),
+    ])
+    inv = load(doc)
+    assert sorted(c.address for c in inv.planned_changes) == ["aws_kms_alias.a", "aws_kms_key.k"]
+    assert [k.address for k in inv.keys] == ["aws_kms_key.k"] and inv.aliases == ()

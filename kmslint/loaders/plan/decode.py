@@ -20,6 +20,7 @@ from ..jsonpos import LineIndex
 __all__ = ["JSONDecodeError", "LineIndex", "PlanText", "decode_plan"]
 
 _WS = re.compile(r"[ \t\n\r]*")
+_ADDRESS_FIRST = re.compile(r'\{[ \t\n\r]*("address")[ \t\n\r]*:')
 # The standard library's string scanner (C when available); typeshed does not declare it.
 scanstring: Callable[[str, int, bool], tuple[str, int]] = getattr(_json_decoder, "scanstring")
 
@@ -112,8 +113,10 @@ class _Changes:
             pos = _skip(text, pos + 1)
 
     def _change(self, text: str, pos: int) -> tuple[Any, int]:
-        if text[pos : pos + 1] != "{":
-            self.offsets.append(pos)
+        first = _ADDRESS_FIRST.match(text, pos)
+        if first is not None or text[pos : pos + 1] != "{":
+            # Terraform writes "address" first: the C decoder does the rest.
+            self.offsets.append(first.start(1) if first is not None else pos)
             return _raw(text, pos)
         members, offsets, end = _object(text, pos, lambda _key: _raw)
         self.offsets.append(offsets.get("address", pos))

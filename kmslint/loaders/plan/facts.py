@@ -73,4 +73,4 @@ def as_list(value: Any) -> list[Any]:
 
 def as_mapping(value: Any) -> dict[str, Any]:
     """A plan object (``before``, ``after``, ``values``), or an empty one for null or junk."""
-    return dict(value) if isinstance(value, dict) else {}
+    return value if isinstance(value, dict) else {}

@@ -5,7 +5,8 @@ Resolved values come from ``planned_values`` (every module, recursively), the ac
 ``before``. A resource the plan deletes (and does not re-create) or forgets is not in the
 planned state, so it is not a model :class:`Key`; its :class:`PlanChange` keeps its facts.
 Every fact is located at the resource's entry in ``resource_changes``; :mod:`.pair` moves
-them to the HCL when the plan's directory is scanned too.
+them to the HCL when the plan's directory is scanned too. Only the resource types kmslint
+models (keys, aliases, key policies, monitoring) become facts: a plan is mostly other things.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from ...model.values import Location
 from ..terraform.loader import KEY_TYPES
 from .config import ConfigIndex
 from .decode import JSONDecodeError, LineIndex, PlanText, decode_plan
-from .facts import PlanChange, as_list, as_mapping
-from .monitoring import monitoring_of
+from .facts import KEY_RESOURCE_TYPES, PlanChange, as_list, as_mapping
+from .monitoring import MONITORING_TYPES, monitoring_of
 from .resources import PlanResource, Resolver, aliases_of, key_of, link, policies_of
 
 __all__ = ["SUPPORTED_MAJOR_VERSIONS", "load_plan", "plan_date"]
 
 SUPPORTED_MAJOR_VERSIONS = ("0", "1")
+# The resource types kmslint models; plans are mostly other resources, which it skips.
+MODELLED_TYPES = KEY_RESOURCE_TYPES | {"aws_kms_alias", "aws_kms_key_policy"} | MONITORING_TYPES
 MAX_MODULE_DEPTH = 64
 
 
@@ -121,7 +124,7 @@ def _change(rel: str, entry: Any, decoded: PlanText, i: int, when: Optional[date
     actions = change.get("actions")
     if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
         raise PlanShapeError(f"{where}.change.actions must be a list of strings", offset)
-    if entry.get("mode", "managed") != "managed":
+    if entry.get("mode", "managed") != "managed" or entry.get("type") not in MODELLED_TYPES:
         return None
     if isinstance(entry.get("deposed"), str):
         address = f"{address} (deposed object {entry['deposed']})"
@@ -159,7 +162,8 @@ def _removed(actions: tuple[str, ...]) -> bool:
 
 def _resources(plan: _Plan) -> list[PlanResource]:
     by_address = {c.address: (c, e) for c, e in zip(plan.changes, plan.entries)}
-    planned = {r["address"]: r for r in _planned_values(as_mapping(plan.text.members.get("planned_values")).get("root_module"))}
+    root = as_mapping(plan.text.members.get("planned_values")).get("root_module")
+    planned = {r["address"]: r for r in _planned_values(root) if r.get("type") in MODELLED_TYPES}
     out = []
     for address in sorted(set(planned) | {a for a, (c, _) in by_address.items() if not _removed(c.actions)}):
         change, entry = by_address.get(address, (None, {}))
@@ -167,7 +171,7 @@ def _resources(plan: _Plan) -> list[PlanResource]:
             continue
         res = planned.get(address, {})
         rtype = str(res.get("type") or entry.get("type") or "")
-        values = as_mapping(res["values"]) if "values" in res else dict(change.after) if change else {}
+        values = as_mapping(res["values"]) if "values" in res else dict(change.after) if change is not None else {}
         unknown = as_mapping(as_mapping(entry.get("change")).get("after_unknown"))
         location = change.location if change is not None else _search(plan, address)
         out.append(PlanResource(address, rtype, values, unknown, location))

@@ -14,9 +14,10 @@ from ...model.values import UNKNOWN, Presence, Value
 from ..terraform.convert import as_bool, as_str
 from .resources import PlanResource, Resolver
 
-__all__ = ["monitoring_of"]
+__all__ = ["MONITORING_TYPES", "monitoring_of"]
 
 EVENT_RULE = "aws_cloudwatch_event_rule"
+MONITORING_TYPES = frozenset({"aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", EVENT_RULE, "aws_cloudwatch_event_target"})
 
 
 def _value(res: PlanResource, raw: Any, convert: Callable[[Any], Any] = as_str, default: Any = None) -> Value[Any]:
