@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from . import monitoring, policy, replica
+from . import monitoring, plan, policy, replica
 
 if TYPE_CHECKING:
     from ..model.resources import Inventory
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 PREDICATES: dict[str, Callable[[Any, Mapping[str, Any], "Inventory"], Iterable[Any]]] = {
     "monitoring.deletion_alarm": monitoring.deletion_alarm,
     "monitoring.pending_deletion_alarm": monitoring.pending_deletion_alarm,
+    "plan.replica_ordering": plan.replica_ordering,
     "policy.destructive_without_mfa": policy.destructive_without_mfa,
     "policy.public_access": policy.public_access,
     "policy.window_guard": policy.window_guard,
