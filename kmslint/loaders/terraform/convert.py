@@ -146,5 +146,7 @@ def _policy_from_text(text: str, loc: Location, origin: str) -> Policy:
         doc = json.loads(t)
     except ValueError as exc:
         return Policy(location=loc, origin=origin, known=False, parse_error=f"policy is not valid JSON: {exc}")
+    except RecursionError:  # a heredoc or escaped JSON policy nested ~1,000 deep
+        return Policy(location=loc, origin=origin, known=False, parse_error="policy JSON is nested too deeply to read")
     locs = [_text_location(t, off, loc) for off in _statement_starts(t)]
     return policy_from_json(doc, loc, locs, origin=origin)
