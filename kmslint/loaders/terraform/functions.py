@@ -136,6 +136,14 @@ def _one(items: Any) -> Any:
     return items[0] if items else None
 
 
+def _range(*args: Any) -> Any:
+    """Terraform refuses a range of more than 1024 numbers; so does kmslint, instead of building a billion."""
+    numbers = range(*(int(x) for x in args))
+    if len(numbers) > 1024:
+        raise EvalError(f"range: {len(numbers)} numbers, over Terraform's limit of 1024")
+    return LocList(numbers)
+
+
 def _element(items: Any, index: Any) -> Any:
     if not items:
         raise EvalError("element: empty list")
@@ -177,7 +185,7 @@ PURE: dict[str, Callable[..., Any]] = {
     "one": _one,
     "sort": lambda items: LocList(sorted(items)),
     "zipmap": lambda ks, vs: LocDict(zip(ks, vs)),
-    "range": lambda *a: LocList(range(*(int(x) for x in a))),
+    "range": _range,
     "min": lambda *a: min(a),
     "max": lambda *a: max(a),
     "abs": lambda a: abs(a),
