@@ -420,3 +420,52 @@ def test_resources_kmslint_does_not_model_are_skipped() -> None:
     inv = load(doc)
     assert sorted(c.address for c in inv.planned_changes) == ["aws_kms_alias.a", "aws_kms_key.k"]
     assert [k.address for k in inv.keys] == ["aws_kms_key.k"] and inv.aliases == ()
+
+
+def _paths(node: object, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for k, v in items:
+        out += _paths(v, prefix + (k,))
+    return out
+
+
+def _replaced(doc: dict, path: tuple, junk: object) -> dict:
+    doc = json.loads(json.dumps(doc))
+    if not path:
+        return junk  # type: ignore[return-value]
+    node = doc
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = junk
+    return doc
+
+
+def test_any_value_of_the_wrong_type_anywhere_never_crashes_the_loader_or_the_predicates() -> None:
+    from kmslint.predicates.plan import ordering_outcomes
+    from kmslint.predicates.replica import replica_primary
+
+    doc = plan(
+        [
+            change("aws_kms_key.p", "aws_kms_key", ["delete"], key_values()),
+            change("aws_kms_replica_key.r", "aws_kms_replica_key", ["no-op"], replica_values()),
+            change("aws_kms_key_policy.r", "aws_kms_key_policy", ["create"], None, {"policy": "{}"}, {"key_id": True}),
+            change("aws_kms_alias.r", "aws_kms_alias", ["no-op"], {"name": "alias/r", "target_key_id": MRK_ID}),
+            change("aws_cloudwatch_log_metric_filter.f", "aws_cloudwatch_log_metric_filter", ["no-op"], {"pattern": "{}", "metric_transformation": [{"name": "n", "namespace": "s"}]}),
+            change("aws_cloudwatch_metric_alarm.a", "aws_cloudwatch_metric_alarm", ["no-op"], {"metric_name": "n", "namespace": "s", "alarm_actions": ["t"]}),
+            change("aws_cloudwatch_event_rule.e", "aws_cloudwatch_event_rule", ["no-op"], {"name": "e", "event_pattern": "{}", "state": "ENABLED"}),
+            change("aws_cloudwatch_event_target.t", "aws_cloudwatch_event_target", ["create"], None, {}, {"rule": True}),
+        ],
+        config=configuration({
+            "aws_kms_replica_key.r": {"primary_key_arn": refs("aws_kms_key.p.arn")},
+            "aws_kms_key_policy.r": {"key_id": refs("aws_kms_replica_key.r.key_id")},
+            "aws_cloudwatch_event_target.t": {"rule": refs("aws_cloudwatch_event_rule.e.name")},
+        }),
+    )
+    for path in _paths(doc):
+        for junk in (None, 7, "x", [], {"a": 1}, True):
+            inv = load_plan("p.json", json.dumps(_replaced(doc, path, junk)))
+            assert bool(inv.parse_errors) != (inv.units == ("p.json",)), (path, junk)  # a KMS000, or a loaded plan
+            for key in inv.keys:
+                list(ordering_outcomes(key, inv, date(2025, 1, 1)))
+                list(replica_primary(key, {}, inv))

@@ -124,7 +124,7 @@ def _change(rel: str, entry: Any, decoded: PlanText, i: int, when: Optional[date
     actions = change.get("actions")
     if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
         raise PlanShapeError(f"{where}.change.actions must be a list of strings", offset)
-    if entry.get("mode", "managed") != "managed" or entry.get("type") not in MODELLED_TYPES:
+    if entry.get("mode", "managed") != "managed" or _type_of(entry) not in MODELLED_TYPES:
         return None
     if isinstance(entry.get("deposed"), str):
         address = f"{address} (deposed object {entry['deposed']})"
@@ -133,7 +133,7 @@ def _change(rel: str, entry: Any, decoded: PlanText, i: int, when: Optional[date
         address=address,
         unit=rel,
         location=Location(rel, line, col),
-        resource_type=str(entry.get("type", "")),
+        resource_type=_type_of(entry),
         actions=tuple(actions),
         before=as_mapping(change.get("before")),
         after=as_mapping(change.get("after")),
@@ -155,6 +155,11 @@ def _planned_values(module: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
         yield from _planned_values(child, depth + 1)
 
 
+def _type_of(resource: dict[str, Any]) -> str:
+    rtype = resource.get("type")
+    return rtype if isinstance(rtype, str) else ""
+
+
 def _removed(actions: tuple[str, ...]) -> bool:
     """Not in the planned state: deleted without re-creation, or forgotten."""
     return ("delete" in actions or "forget" in actions) and "create" not in actions
@@ -163,14 +168,14 @@ def _removed(actions: tuple[str, ...]) -> bool:
 def _resources(plan: _Plan) -> list[PlanResource]:
     by_address = {c.address: (c, e) for c, e in zip(plan.changes, plan.entries)}
     root = as_mapping(plan.text.members.get("planned_values")).get("root_module")
-    planned = {r["address"]: r for r in _planned_values(root) if r.get("type") in MODELLED_TYPES}
+    planned = {r["address"]: r for r in _planned_values(root) if _type_of(r) in MODELLED_TYPES}
     out = []
     for address in sorted(set(planned) | {a for a, (c, _) in by_address.items() if not _removed(c.actions)}):
         change, entry = by_address.get(address, (None, {}))
         if change is not None and _removed(change.actions):
             continue
         res = planned.get(address, {})
-        rtype = str(res.get("type") or entry.get("type") or "")
+        rtype = _type_of(res) or _type_of(entry)
         values = as_mapping(res["values"]) if "values" in res else dict(change.after) if change is not None else {}
         unknown = as_mapping(as_mapping(entry.get("change")).get("after_unknown"))
         location = change.location if change is not None else _search(plan, address)
