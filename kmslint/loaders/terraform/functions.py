@@ -123,10 +123,16 @@ def _tonumber(v: Any) -> Any:
 
 
 def _distinct(items: Any) -> Any:
-    out = LocList()
+    out, seen = LocList(), set()
     for x in items:
-        if x not in out:
-            out.append(x)
+        try:
+            if x in seen:
+                continue
+            seen.add(x)
+        except TypeError:  # unhashable (a list or an object): compare by equality
+            if x in out:
+                continue
+        out.append(x)
     return out
 
 
