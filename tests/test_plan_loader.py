@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -469,3 +470,39 @@ def test_any_value_of_the_wrong_type_anywhere_never_crashes_the_loader_or_the_pr
             for key in inv.keys:
                 list(ordering_outcomes(key, inv, date(2025, 1, 1)))
                 list(replica_primary(key, {}, inv))
+
+
+REAL_PLAN = Path(__file__).parent / "data" / "terraform_1_11_plan.json"
+
+
+def test_real_terraform_output_loads_with_exact_columns() -> None:
+    """``terraform show -json`` from Terraform 1.11.4 (format 1.2, one line), made with the built-in
+    ``terraform_data`` resource (no provider download), whose type was then renamed to
+    ``aws_kms_key`` throughout: real plan structure, fake KMS values. The plan forgets one resource
+    (a ``removed`` block), deletes one, replaces one, creates one and keeps two module instances."""
+    source = REAL_PLAN.read_text("utf-8")
+    inv = load_plan("plan.json", source)
+    assert inv.parse_errors == ()
+    start = source.index('"resource_changes"')
+    where = {c.address: (c.actions, c.location.line, c.location.column) for c in inv.planned_changes}
+    assert where == {
+        a: (actions, 1, source.index(f'"address":"{a}"', start) + 1)
+        for a, actions in [
+            ("aws_kms_key.forget", ("forget",)),
+            ("aws_kms_key.gone", ("delete",)),
+            ("aws_kms_key.keep", ("no-op",)),
+            ("aws_kms_key.new", ("create",)),
+            ("aws_kms_key.replace", ("delete", "create")),
+            ("module.m.aws_kms_key.this[0]", ("no-op",)),
+            ("module.m.aws_kms_key.this[1]", ("no-op",)),
+        ]
+    }
+    # planned_values lists the forgotten resource too (without values): it is still not a key
+    assert [k.address for k in inv.keys] == [
+        "aws_kms_key.keep",
+        "aws_kms_key.new",
+        "aws_kms_key.replace",
+        "module.m.aws_kms_key.this[0]",
+        "module.m.aws_kms_key.this[1]",
+    ]
+    assert {c.planned_on for c in inv.planned_changes if isinstance(c, PlanChange)} == {date(2026, 11, 23)}
