@@ -185,9 +185,12 @@ class Resolver:
         """Resolve ``mapping[name]`` located at its key; None when the key is absent."""
         if not isinstance(mapping, dict) or name not in mapping:
             return None
-        key = next(k for k in mapping if k == name)
+        key = next(k for k in mapping if k == name)  # the key object carries the mark
+        return self._keyed(key, mapping[name], fallback)
+
+    def _keyed(self, key: Any, value: Any, fallback: Location) -> Resolved:
         key_loc = node_location(self.tpl.rel, key, fallback)
-        out = self.resolve(mapping[name], key_loc)
+        out = self.resolve(value, key_loc)
         return out if isinstance(out, _NoValue) else replace(out, loc=key_loc)
 
     def unknown(self, loc: Location, note: str, src: Optional[Location] = None) -> RNode:
@@ -208,8 +211,8 @@ class Resolver:
 
     def _mapping(self, node: dict[Any, Any], loc: Location) -> RNode:
         out: dict[str, RNode] = {}
-        for key in node:
-            member = self.member(node, key, loc)
+        for key, value in node.items():
+            member = self._keyed(key, value, loc)
             if isinstance(member, RNode):
                 out[str(key)] = member
         return RNode(out, loc, loc, _merge_via(out.values()))
