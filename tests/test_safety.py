@@ -286,6 +286,21 @@ def test_python_tag_in_config_is_a_config_error_not_code(tmp_path: Path) -> None
     assert not sentinel.exists()
 
 
+def billion_laughs(indent: str = "") -> str:
+    """Nine levels of nine aliases: 9**9 (387 million) nodes once expanded."""
+    lines = [f'{indent}a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{indent}{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("key", ["exclude", "select"])
+def test_alias_bomb_in_config_is_refused_not_expanded(key: str, tmp_path: Path) -> None:
+    (tmp_path / ".kmslint.yaml").write_text("x-anchors:\n" + billion_laughs("  ") + f"{key}: *i\n")
+    with pytest.raises(ConfigError, match="aliases"):
+        load_config(tmp_path)
+
+
 # --- a rule that breaks --------------------------------------------------------------------------
 
 BROKEN_RULE = """id: KMS099
