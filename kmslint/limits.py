@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
+from .model.resources import ParseError
+from .model.values import Location
+
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NESTING_DEPTH",
@@ -37,6 +40,8 @@ __all__ = [
     "check_size",
     "nesting_violation",
     "size_violation",
+    "too_deep",
+    "too_large",
 ]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -116,3 +121,15 @@ def check_depth(text: str, max_depth: int = MAX_NESTING_DEPTH) -> Optional[str]:
     """The reason ``text`` nests too deeply to parse (with its line), or None."""
     found = nesting_violation(text, max_depth)
     return f"{found.reason} (line {found.line}, column {found.column})" if found else None
+
+
+def too_large(rel: str, path: Union[str, Path], max_bytes: int = MAX_FILE_BYTES) -> Optional[ParseError]:
+    """The KMS000 for a file over the size limit (call before reading it), or None."""
+    found = size_violation(path, max_bytes)
+    return ParseError(Location(rel, found.line, found.column), found.reason) if found else None
+
+
+def too_deep(rel: str, text: str, max_depth: int = MAX_NESTING_DEPTH) -> Optional[ParseError]:
+    """The KMS000 for text nested beyond the limit (call before parsing it), or None."""
+    found = nesting_violation(text, max_depth)
+    return ParseError(Location(rel, found.line, found.column), found.reason) if found else None

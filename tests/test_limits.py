@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kmslint.limits import MAX_NESTING_DEPTH, check_depth, check_size, nesting_violation, size_violation
+from kmslint.limits import MAX_NESTING_DEPTH, check_depth, check_size, nesting_violation, size_violation, too_deep, too_large
 
 
 def test_file_at_the_limit_passes_and_one_byte_over_fails(tmp_path: Path) -> None:
@@ -64,3 +64,13 @@ def test_default_limit_leaves_room_for_real_files() -> None:
     cdk_like = '{"Fn::Join": ["", [' * 10 + '"x"' + "]]}" * 10  # 30 levels: generated templates
     assert check_depth(cdk_like) is None
     assert check_depth("[" * (MAX_NESTING_DEPTH + 1)) is not None
+
+
+def test_parse_errors_carry_the_file_and_the_position(tmp_path: Path) -> None:
+    f = tmp_path / "t.json"
+    f.write_bytes(b"[" * 20)
+    big = too_large("sub/t.json", f, max_bytes=10)
+    assert big is not None and (big.location.path, big.location.line) == ("sub/t.json", 1)
+    deep = too_deep("sub/t.json", "{\n" + "[" * 20, max_depth=10)
+    assert deep is not None and (deep.location.path, deep.location.line, deep.location.column) == ("sub/t.json", 2, 10)
+    assert too_large("t.json", f) is None and too_deep("t.json", "[]") is None
