@@ -12,6 +12,7 @@ from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
+from .limits import too_deep, too_large
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
@@ -37,7 +38,9 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
     tf_by_dir: dict[Path, list[Path]] = {}
     tfvars_by_dir: dict[Path, list[Path]] = {}
     for f in files:
-        if f.kind == "terraform":
+        if (oversized := too_large(f.rel, f.path)) is not None:
+            inv = inv.merge(Inventory(parse_errors=(oversized,)))
+        elif f.kind == "terraform":
             tf_by_dir.setdefault(f.path.parent, []).append(f.path)
         elif f.kind == "tfvars":
             tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
@@ -53,9 +56,12 @@ def _load_data_file(f: SourceFile) -> Inventory:
     try:
         text = f.path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}"),))
+        line = exc.object[: exc.start].count(b"\n") + 1
+        return Inventory(parse_errors=(ParseError(Location(f.rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}"),))
     except OSError as exc:
         return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), f"cannot read file: {exc.strerror or exc}"),))
+    if (nested := too_deep(f.rel, text)) is not None:
+        return Inventory(parse_errors=(nested,))
     if f.kind == "cloudformation":
         from .loaders.cloudformation import load_template
 

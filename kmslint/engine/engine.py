@@ -62,6 +62,8 @@ def _condition_outcomes(rule: Rule, check: Check, target: Any, params: Mapping[s
     elif verdict:
         at_value = plain(at) if at is not None else ""
         message = _Fields(target, params, at_value).format(check.message.strip())
+        if isinstance(at, Value) and at.note:  # e.g. a CloudFormation Fn::If branch
+            message = f"{message} ({at.note})"
         yield Hit(location, message, check.level)
 
 
