@@ -4,18 +4,21 @@
 deletion window comes from ``variables.tf``, its policy from ``policy.tf``, its alias from
 ``alias.tf`` and its deletion alarms from ``monitoring.tf``. ``kms/legacy.tf`` is a sibling with a
 finding of its own, which a scan of ``key.tf`` alone must not report. ``app/bad.tf`` turns rotation
-off through a variable whose default sits in ``app/variables.tf``.
+off through a variable whose default sits in ``app/variables.tf``. The policy and the alarms are the
+clean ones of ``fixtures/terraform`` (``rotation/policy.tf``, ``clean/monitoring.tf``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "terraform"
+
 KEY_TF = """\
 resource "aws_kms_key" "main" {
   enable_key_rotation     = true
   deletion_window_in_days = var.window
-  policy                  = data.aws_iam_policy_document.key.json
+  policy                  = data.aws_iam_policy_document.safe.json
   lifecycle {
     prevent_destroy = true
   }
@@ -24,7 +27,7 @@ resource "aws_kms_key" "main" {
 
 LEGACY_TF = """\
 resource "aws_kms_key" "legacy" {
-  policy = data.aws_iam_policy_document.key.json
+  policy = data.aws_iam_policy_document.safe.json
   lifecycle {
     prevent_destroy = true
   }
@@ -44,34 +47,7 @@ variable "window" {
 }
 """
 
-POLICY_TF = """\
-data "aws_iam_policy_document" "key" {
-  statement {
-    sid       = "Root"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::111122223333:root"]
-    }
-  }
-  statement {
-    sid       = "RequireMFAForKeyDeletion"
-    effect    = "Deny"
-    actions   = ["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "BoolIfExists"
-      variable = "aws:MultiFactorAuthPresent"
-      values   = ["false"]
-    }
-  }
-}
-"""
+POLICY_TF = (FIXTURES / "rotation" / "policy.tf").read_text(encoding="utf-8")  # data.aws_iam_policy_document.safe
 
 ALIAS_TF = """\
 resource "aws_kms_alias" "main" {
@@ -80,57 +56,7 @@ resource "aws_kms_alias" "main" {
 }
 """
 
-MONITORING_TF = """\
-resource "aws_sns_topic" "security" {
-  name = "security-alerts"
-}
-
-resource "aws_cloudwatch_log_metric_filter" "kms_deletion" {
-  name           = "kms-deletion"
-  log_group_name = "cloudtrail"
-  pattern        = "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }"
-  metric_transformation {
-    name      = "KmsDeletion"
-    namespace = "CISBenchmark"
-    value     = "1"
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" "kms_deletion" {
-  alarm_name          = "kms-deletion"
-  metric_name         = "KmsDeletion"
-  namespace           = "CISBenchmark"
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  alarm_actions       = [aws_sns_topic.security.arn]
-}
-
-resource "aws_cloudwatch_log_metric_filter" "pending" {
-  name           = "kms-pending-deletion-use"
-  log_group_name = "cloudtrail"
-  pattern        = "{ $.eventSource = kms* && $.errorMessage = \\"* is pending deletion.\\" }"
-  metric_transformation {
-    name      = "KmsPendingDeletionUse"
-    namespace = "Security"
-    value     = "1"
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" "pending" {
-  alarm_name          = "kms-pending-deletion-use"
-  metric_name         = "KmsPendingDeletionUse"
-  namespace           = "Security"
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  alarm_actions       = [aws_sns_topic.security.arn]
-}
-"""
+MONITORING_TF = (FIXTURES / "clean" / "monitoring.tf").read_text(encoding="utf-8")  # CIS and pending-deletion alarms
 
 BAD_TF = """\
 resource "aws_kms_key" "bad" {
