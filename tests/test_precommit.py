@@ -108,6 +108,7 @@ def test_readme_config_snippet_is_valid(tmp_path: Path) -> None:
     assert [h["id"] for r in yaml.safe_load(snippet.group(1))["repos"] for h in r["hooks"]] == ["kmslint"]
 
 
+@pytest.mark.slow  # pre-commit installs the hook's virtualenv: about 20 s on a quiet machine, over a minute on a busy one
 def test_try_repo_reports_only_the_changed_bad_file(tmp_path: Path, wheelhouse: Path, hook_repo: tuple[Path, str]) -> None:
     work = tmp_path / "work"
     write_tree(work, {**GOOD_MODULE, **BAD_MODULE})
