@@ -32,6 +32,9 @@ DETAIL = re.compile(r"^\S+:\d+:\d+: KMS\d{3} \[(error|warning|note)\] ")
 
 Verdict = tuple[str, str, str]  # (rule id, case folder or file, resource)
 
+# Each run of checkov takes 4-10 s; without .bench/checkov-venv the first one installs checkov (about 2 min).
+slow = pytest.mark.slow
+
 CFN_TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Resources:
@@ -147,6 +150,7 @@ def test_catalog_matches_the_rules() -> None:
     )
 
 
+@slow
 def test_pack_gives_kmslints_verdicts_on_terraform_fixtures(
     checkov: Path, kmslint_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,6 +166,7 @@ def test_pack_gives_kmslints_verdicts_on_terraform_fixtures(
     assert all(r["details"] and DETAIL.match(r["details"][0]) for r in records(reports, "failed_checks")), reports
 
 
+@slow
 def test_pack_gives_kmslints_verdicts_on_cloudformation(
     checkov: Path, kmslint_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,6 +182,7 @@ def test_pack_gives_kmslints_verdicts_on_cloudformation(
     assert ("KMS003", "keys.yaml", "Tight") in checkov_verdicts(reports, "passed_checks")
 
 
+@slow
 def test_without_kmslint_every_check_fails_and_says_why(checkov: Path, tmp_path: Path) -> None:
     target = tmp_path / "tf"
     target.mkdir()
