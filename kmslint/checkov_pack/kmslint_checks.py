@@ -10,8 +10,9 @@ resource when it names its logical id in the same template, and otherwise when i
 resource's line range.
 
 No verdict is ever a silent pass: when kmslint is missing, fails, or a rule raised inside it, the check
-is FAILED with the reason in checkov's "Details". (checkov turns an exception in a check into an
-unreported UNKNOWN, so every error is caught and reported that way.) Findings that kmslint suppressed
+is FAILED with the reason in checkov's "Details" and logged once (checkov 3.3 shows no details for
+CloudFormation results). checkov turns an exception in a check into an unreported UNKNOWN, so every
+error is caught and reported that way. Findings that kmslint suppressed
 (``# kmslint:ignore KMS00n -- reason``) are SKIPPED with their justification.
 """
 
@@ -48,6 +49,7 @@ CATEGORIES = (
     ("rotation", CheckCategories.ENCRYPTION),
     ("deletion", CheckCategories.BACKUP_AND_RECOVERY),
 )
+NO_VERDICT = "no kmslint verdict"
 SEVERITY = {"error": "HIGH", "warning": "MEDIUM", "note": "LOW"}
 LOG = logging.getLogger("kmslint.checkov")
 
@@ -135,10 +137,13 @@ def parse_report(stdout: str, returncode: int, stderr: str) -> Verdicts:
 @functools.lru_cache(maxsize=None)
 def verdicts_for(root: Path) -> Verdicts:
     """One kmslint run per scan root and process."""
-    verdicts = run_kmslint(root)
-    if verdicts.failure:
-        LOG.error("kmslint checkov pack: %s", verdicts.failure)
-    return verdicts
+    return run_kmslint(root)
+
+
+@functools.lru_cache(maxsize=None)
+def log_once(message: str) -> None:
+    """Also log why a check has no verdict: checkov shows no details for CloudFormation results."""
+    LOG.error("kmslint checkov pack: %s", message)
 
 
 # --- where checkov's resource lives -------------------------------------------------------------------
@@ -229,10 +234,10 @@ def describe(f: Finding) -> str:
 def judge(rule_id: str, entity: Entity, verdicts: Verdicts) -> tuple[Any, list[str]]:
     """(checkov result, details) for one rule on one resource."""
     if verdicts.failure:
-        return CheckResult.FAILED, [f"no kmslint verdict: {verdicts.failure}"]
+        return CheckResult.FAILED, [f"{NO_VERDICT}: {verdicts.failure}"]
     error = verdicts.rule_errors.get(rule_id) or verdicts.rule_errors.get("")
     if error:
-        return CheckResult.FAILED, [f"no kmslint verdict: {rule_id} failed inside kmslint: {error}"]
+        return CheckResult.FAILED, [f"{NO_VERDICT}: {rule_id} failed inside kmslint: {error}"]
     hits = [describe(f) for f in verdicts.findings if f.get("rule_id") == rule_id and belongs_to(f, entity)]
     if hits:
         return CheckResult.FAILED, hits
@@ -250,20 +255,24 @@ class KmslintCheck:
 
     def verdict(self, make_entity: Callable[[], Entity]) -> Any:
         try:
-            entity = make_entity()
-            if entity.framework == "terraform" and entity.path.endswith(".json"):
-                return CheckResult.UNKNOWN  # Terraform JSON/plan files: run kmslint itself on them
-            file = locate_file(entity)
-            if file is None:
-                result, details = CheckResult.FAILED, [f"no kmslint verdict: cannot find {entity.path} (checkov roots {checkov_roots()})"]
-            else:
-                root = kmslint_root(file)
-                result, details = judge(self.rule_id, replace(entity, path=file.relative_to(root).as_posix()), verdicts_for(root))
+            result, details = resource_verdict(self.rule_id, make_entity())
         except Exception as exc:  # never a silent UNKNOWN: checkov drops checks that raise
             LOG.exception("kmslint checkov pack: %s failed", self.rule_id)
-            result, details = CheckResult.FAILED, [f"no kmslint verdict: internal error in the kmslint checkov pack: {exc!r}"]
+            result, details = CheckResult.FAILED, [f"{NO_VERDICT}: internal error in the kmslint checkov pack: {exc!r}"]
+        if result == CheckResult.FAILED and details[0].startswith(NO_VERDICT):
+            log_once(details[0])
         self.details.extend(details)
         return result
+
+
+def resource_verdict(rule_id: str, entity: Entity) -> tuple[Any, list[str]]:
+    if entity.framework == "terraform" and entity.path.endswith(".json"):
+        return CheckResult.UNKNOWN, []  # Terraform JSON and plan files: run kmslint itself on them
+    file = locate_file(entity)
+    if file is None:
+        return CheckResult.FAILED, [f"{NO_VERDICT}: cannot find {entity.path} (checkov roots {checkov_roots()})"]
+    root = kmslint_root(file)
+    return judge(rule_id, replace(entity, path=file.relative_to(root).as_posix()), verdicts_for(root))
 
 
 def check_args(rule: dict[str, Any], resources: tuple[str, ...]) -> dict[str, Any]:
