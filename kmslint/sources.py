@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from .fingerprints import line_hashes
+from .limits import size_violation
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _BOM = "\ufeff"
@@ -43,6 +44,8 @@ class SourceCache:
         """The file's text decoded from UTF-8 (invalid bytes replaced), untouched otherwise."""
         if rel_path not in self._texts:
             path = self._resolve(rel_path)
+            if path is not None and size_violation(path) is not None:
+                path = None  # over the size limit: never parsed, so never read back (KMS000 says why)
             try:
                 self._texts[rel_path] = path.read_bytes().decode("utf-8", errors="replace") if path else None
             except OSError:
