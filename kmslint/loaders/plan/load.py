@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Iterator, Optional
 
 from ...model.resources import Inventory, ParseError
 from ...model.values import Location
