@@ -12,10 +12,12 @@ from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
-from .limits import too_deep, too_large
+from .limits import MAX_FILE_BYTES, too_deep, too_large
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
+
+MAX_PLAN_BYTES = 256 * 1024 * 1024  # `terraform show -json` of a large estate is often well over 10 MB
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
     tf_by_dir: dict[Path, list[Path]] = {}
     tfvars_by_dir: dict[Path, list[Path]] = {}
     for f in files:
-        if (oversized := too_large(f.rel, f.path)) is not None:
+        if (oversized := too_large(f.rel, f.path, MAX_PLAN_BYTES if f.kind == "plan" else MAX_FILE_BYTES)) is not None:
             inv = inv.merge(Inventory(parse_errors=(oversized,)))
         elif f.kind == "terraform":
             tf_by_dir.setdefault(f.path.parent, []).append(f.path)
@@ -60,7 +62,7 @@ def _load_data_file(f: SourceFile) -> Inventory:
         return Inventory(parse_errors=(ParseError(Location(f.rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}"),))
     except OSError as exc:
         return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), f"cannot read file: {exc.strerror or exc}"),))
-    if (nested := too_deep(f.rel, text)) is not None:
+    if f.kind != "plan" and (nested := too_deep(f.rel, text)) is not None:  # the plan decoder guards its own depth
         return Inventory(parse_errors=(nested,))
     if f.kind == "cloudformation":
         from .loaders.cloudformation import load_template
@@ -71,9 +73,9 @@ def _load_data_file(f: SourceFile) -> Inventory:
 
         return load_policy_file(f.rel, text)
     if f.kind == "plan":
-        from .loaders.plan import load_plan  # type: ignore[import-not-found]
+        from .loaders.plan import load_plan
 
-        return load_plan(f.rel, text)  # type: ignore[no-any-return]
+        return load_plan(f.rel, text)
     return Inventory()
 
 

@@ -199,17 +199,12 @@ def _rules_found(tmp_path: Path) -> set[str]:
     return {f.rule_id for f in result.findings}
 
 
-@pytest.mark.xfail(strict=True, reason="limits.nesting_violation counts brackets inside JSON strings: 60 WAF regexes '^[a-z' "
-                   "(each listed twice in a plan) look 120 levels deep, so the plan is a KMS000 and never loaded. "
-                   "The plan loader has its own recursion guard; scan.py should not apply too_deep to plans.")
 def test_unbalanced_brackets_inside_plan_strings_do_not_stop_the_plan(tmp_path: Path) -> None:
     regexes = [change(f"aws_wafv2_regex_pattern_set.p{i}", "aws_wafv2_regex_pattern_set", ["no-op"], {"regular_expression": [{"regex_string": "^[a-z"}]}) for i in range(60)]
     _plan_with(tmp_path, regexes)
     assert _rules_found(tmp_path) == {"KMS003"}
 
 
-@pytest.mark.xfail(strict=True, reason="limits.MAX_FILE_BYTES (10 MB) applies to plans, which are often larger; "
-                   "the plan loader reads 13 MB in under a second. scan.py should give plans a higher limit.")
 def test_a_plan_over_10_mb_is_scanned(tmp_path: Path) -> None:
     buckets = [change(f"aws_s3_bucket.b{i}", "aws_s3_bucket", ["no-op"], {"bucket": f"b{i}", "tags": {"owner": "x" * 200}}) for i in range(30_000)]
     _plan_with(tmp_path, buckets)
