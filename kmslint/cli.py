@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from . import __version__
-from .baseline import BaselineError
 from .config import Config, ConfigError, load_config
 from .engine.rules import Rule, RuleError, load_rules
 from .findings import LEVEL_RANK, ScanResult
@@ -87,7 +86,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
     except _UsageError as exc:
         stderr.write(f"{exc}\n")
         return EXIT_ERROR
-    except (ConfigError, RuleError, BaselineError) as exc:
+    except (ConfigError, RuleError) as exc:
         stderr.write(f"kmslint: {exc}\n")
         return EXIT_ERROR
     except SystemExit as exc:  # --help, --version
@@ -96,6 +95,11 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
         stderr.write("kmslint: interrupted\n")
         return EXIT_ERROR
     except Exception as exc:  # never a traceback, never an exit code that looks like "findings"
+        from .baseline import BaselineError  # imported late: a plain scan never needs it
+
+        if isinstance(exc, BaselineError):
+            stderr.write(f"kmslint: {exc}\n")
+            return EXIT_ERROR
         stderr.write(f"kmslint: internal error: {type(exc).__name__}: {exc}\n")
         return EXIT_ERROR
 

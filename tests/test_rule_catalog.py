@@ -75,3 +75,20 @@ def test_file_names_follow_id_and_name() -> None:
 
 def test_rules_dir_points_at_the_catalog() -> None:
     assert sorted(p.name for p in rules_dir().glob("KMS*.yaml")) == sorted(p.name for p in CATALOG.glob("KMS*.yaml"))
+
+
+def test_the_validated_catalog_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    catalog = tmp_path / "rules"
+    catalog.mkdir()
+    for p in CATALOG.glob("KMS00[89]*.yaml"):
+        (catalog / p.name).write_text(p.read_text())
+    first = load_rules(catalog)
+    cached = list((tmp_path / "cache" / "kmslint").glob("rules-*.json"))
+    assert len(cached) == 1 and [r.id for r in first] == ["KMS008", "KMS009"]
+    # A changed rule file is a different catalog: validated again, never served stale.
+    bad = (catalog / "KMS009-disabled-key.yaml")
+    bad.write_text(bad.read_text() + "colour: red\n")
+    load_rules.cache_clear()
+    with pytest.raises(RuleError, match="colour"):
+        load_rules(catalog)
