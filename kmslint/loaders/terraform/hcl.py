@@ -150,15 +150,17 @@ class HclSyntaxError(Exception):
 
 
 def _ensure_grammar_cache() -> None:
-    """python-hcl2 caches its compiled grammar beside itself; use a per-user dir if read-only."""
+    """python-hcl2 caches its compiled grammar beside itself; when that directory is read-only
+    (a system-wide install) and holds no cache yet, keep the cache in kmslint's per-user dir."""
     import hcl2.parser as hp
 
-    if not os.access(os.path.dirname(hp.PARSER_FILE), os.W_OK) and not hp.PARSER_FILE.exists():
-        from pathlib import Path
+    if hp.PARSER_FILE.exists() or os.access(hp.PARSER_FILE.parent, os.W_OK):
+        return
+    from ...cache import cache_dir
 
-        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kmslint"
-        cache.mkdir(parents=True, exist_ok=True)
-        hp.PARSER_FILE = cache / "hcl2_lark_cache.bin"  # type: ignore[misc]
+    folder = cache_dir()
+    if folder is not None:
+        hp.PARSER_FILE = folder / "hcl2_lark_cache.bin"  # type: ignore[misc]
 
 
 def parse(text: str, path: str) -> Body:
