@@ -78,7 +78,9 @@ class TerraformLoader:
             return self.modules[directory]
         if not directory.is_relative_to(self.scan_root) or not directory.is_dir():
             return None
-        tf_files = files if files is not None else sorted(p for p in directory.glob("*.tf") if p.is_file())
+        # A module reached only through a call was not discovered: keep its symlinks inside the root too.
+        inside = (p for p in directory.glob("*.tf") if p.is_file() and p.resolve().is_relative_to(self.scan_root))
+        tf_files = files if files is not None else sorted(inside)
         mdef = load_module_dir(directory, self.rel_of, tf_files, parsed)
         self.modules[directory] = mdef
         self.errors.extend(mdef.parse_errors)
