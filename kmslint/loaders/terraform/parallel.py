@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Union
 
 from ...model.resources import ParseError
+from ...limits import too_large
 from ...model.values import Location
 from .hcl import Body, HclSyntaxError, parse
 
@@ -45,6 +46,8 @@ def directory_matters(files: list[Path]) -> bool:
 
 
 def parse_file(path: Path, rel: str) -> ParseOutcome:
+    if (oversized := too_large(rel, path)) is not None:  # module files reached by a call skip discovery's check
+        return oversized
     try:
         return parse(read_text(path), rel)
     except HclSyntaxError as exc:
