@@ -245,6 +245,16 @@ def test_unreadable_yaml_is_reported(tmp_path_factory: pytest.TempPathFactory) -
     assert ("template.yaml", "KMS000", 1) in triples(result)
 
 
+def test_oversized_file_in_a_called_module_directory_is_reported(tmp_path: Path) -> None:
+    """A module reached only through a call is read by the loader, not discovery: same limit."""
+    (tmp_path / "neighbour.tf").write_text(NEIGHBOUR + 'module "m" {\n  source = "./mod"\n}\n')
+    (tmp_path / "mod").mkdir()
+    _big("big.tf", "locals {}\n", b"# padding\n")(tmp_path / "mod")
+    result = scan(tmp_path)
+    assert triples(result) == {NEIGHBOUR_FINDING, ("mod/big.tf", "KMS000", 1)}
+    assert "limit" in reason(result, "mod/big.tf")
+
+
 # --- the whole corpus, through the command line -------------------------------------------------
 
 

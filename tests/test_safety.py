@@ -131,6 +131,10 @@ module "outside_module" {
   source = "../outside/module"
 }
 
+module "linked_module" {
+  source = "./mod" # holds only a symlink out of the root, so discovery never lists it
+}
+
 module "remote" {
   source = "git::https://example.invalid/kms.git"
 }
@@ -189,6 +193,8 @@ def hostile_tree(base: Path) -> tuple[Path, Path, Path]:
     (root / "template2.yaml").write_text(HOSTILE_TEMPLATE_2.replace("SENTINEL", str(sentinel)))
     (root / "link-to-secret.json").symlink_to(outside / "secret.json")
     (root / "linked.tf").symlink_to(outside / "secret.tf")
+    (root / "mod").mkdir()
+    (root / "mod" / "link.tf").symlink_to(outside / "secret.tf")
     (root / "up").symlink_to(outside, target_is_directory=True)
     (root / "etc").symlink_to("/etc", target_is_directory=True)
     return root, outside, sentinel
