@@ -444,7 +444,8 @@ class Evaluator:
         except (OSError, ValueError):  # a NUL byte or an over-long name in the path
             return UNKNOWN
         try:
-            text = path.read_bytes()[: 1 << 20].decode("utf-8-sig")
+            with path.open("rb") as fh:  # read at most 1 MB, not the whole file first
+                text = fh.read(1 << 20).decode("utf-8-sig")
         except (OSError, UnicodeDecodeError):
             return UNKNOWN
         rel = path.relative_to(self.scan_root).as_posix()
