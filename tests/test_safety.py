@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -277,11 +278,22 @@ def test_cfn_lint_yaml_loader_constructs_no_python_objects() -> None:
     assert [t for t in tags if "python" in t] == []
 
 
-def test_kmslint_never_uses_an_unsafe_yaml_loader() -> None:
+def test_kmslint_never_names_an_unsafe_yaml_loader() -> None:
     package = Path(kmslint.__file__).resolve().parent
-    unsafe = ("yaml.load(", "yaml.unsafe_load", "yaml.full_load", "Loader=yaml.Loader", "UnsafeLoader", "FullLoader")
-    hits = [f"{p.relative_to(package)}: {u}" for p in package.rglob("*.py") for u in unsafe if u in p.read_text("utf-8")]
+    unsafe = re.compile(r"yaml\.(unsafe_load|full_load|Loader\b|CLoader|UnsafeLoader|FullLoader|CFullLoader|CUnsafeLoader)")
+    hits = [f"{p.relative_to(package)}: {m.group(0)}" for p in package.rglob("*.py") for m in unsafe.finditer(p.read_text("utf-8"))]
     assert hits == []
+
+
+def test_python_tag_in_a_rule_file_is_a_rule_error_not_code(tmp_path: Path) -> None:
+    from kmslint.engine.rules import RuleError, load_rule_file
+
+    sentinel = tmp_path / "SENTINEL"
+    rule = tmp_path / "KMS098-test-python-tag.yaml"
+    rule.write_text(BROKEN_RULE.replace("KMS099", "KMS098") + f'x: !!python/object/apply:os.system ["touch {sentinel}"]\n')
+    with pytest.raises(RuleError):
+        load_rule_file(rule)
+    assert not sentinel.exists()
 
 
 def test_python_tag_in_config_is_a_config_error_not_code(tmp_path: Path) -> None:
