@@ -13,11 +13,12 @@ Why these defaults:
   ~150 and ~200 levels. Real templates nest under 30 (a CloudFormation JSON key policy with a
   condition is about 12).
 
-The depth check is a cheap scan of ``{``/``[`` against ``}``/``]``; it does not know about strings
-or comments, so it also sees JSON nested inside strings (event patterns, heredoc policies), which
-are decoded later. Parentheses are not counted: prose in descriptions often leaves them unbalanced,
-and the Terraform parser reports deep parentheses itself. Both checks are conservative bounds, not
-parsers: a parser's own recursion guard remains the backstop.
+The depth check is a cheap scan of ``{``/``[`` against ``}``/``]`` that skips double-quoted strings
+(JSON's only kind; YAML's and HCL's usual one), so brackets in regexes or prose cannot add up to a
+false "too deep" that would keep a whole file from being scanned. It still sees structure in
+heredocs and YAML flow collections. Parentheses are not counted: the Terraform parser reports deep
+parentheses itself. JSON nested inside strings (event patterns, escaped policies) is left to the
+decoders' own recursion guards. Both checks are bounds, not parsers.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NESTING_DEPTH = 100
 
 _RUN = re.compile(r"[\[{]+|[\]}]+")
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[{]+|[\]}]+', re.S)  # a double-quoted string, or a run of brackets
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -94,21 +96,39 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return len(breaks) + 1, offset - breaks[-1].end() + 1
 
 
+def _first_too_deep(text: str, tokens: "re.Pattern[str]", max_depth: int) -> Optional[int]:
+    """The offset of the first opener at level ``max_depth + 1``; double-quoted strings do not count."""
+    depth = 0
+    for run in tokens.finditer(text):
+        first = text[run.start()]
+        width = run.end() - run.start()
+        if first == '"':
+            continue
+        if first not in "[{":
+            depth = max(0, depth - width)
+        elif depth + width > max_depth:
+            return run.start() + (max_depth - depth)
+        else:
+            depth += width
+    return None
+
+
 def nesting_violation(text: str, max_depth: int = MAX_NESTING_DEPTH) -> Optional[Violation]:
-    """A violation at the first bracket that opens level ``max_depth + 1``, if any does."""
+    """A violation at the first bracket that opens level ``max_depth + 1``, if any does.
+
+    A quick scan that counts every bracket runs first; only a file it flags is scanned again with
+    strings skipped, which removes brackets in regexes or prose. (Closers inside strings can hide
+    depth from the quick scan; the parsers' recursion guards catch what that lets through.)
+    """
     if text.count("{") + text.count("[") <= max_depth:
         return None  # cannot nest deeper than the number of openers: the common, fast case
-    depth = 0
-    for run in _RUN.finditer(text):
-        width = run.end() - run.start()
-        if text[run.start()] not in "[{":
-            depth = max(0, depth - width)
-            continue
-        if depth + width > max_depth:
-            line, column = _position(text, run.start() + (max_depth - depth))
-            return Violation(f"brackets nest deeper than {max_depth} levels; the file was not parsed", line, column)
-        depth += width
-    return None
+    if _first_too_deep(text, _RUN, max_depth) is None:
+        return None
+    offset = _first_too_deep(text, _TOKEN, max_depth)
+    if offset is None:
+        return None
+    line, column = _position(text, offset)
+    return Violation(f"brackets nest deeper than {max_depth} levels; the file was not parsed", line, column)
 
 
 def check_size(path: Union[str, Path], max_bytes: int = MAX_FILE_BYTES) -> Optional[str]:

@@ -74,3 +74,16 @@ def test_parse_errors_carry_the_file_and_the_position(tmp_path: Path) -> None:
     deep = too_deep("sub/t.json", "{\n" + "[" * 20, max_depth=10)
     assert deep is not None and (deep.location.path, deep.location.line, deep.location.column) == ("sub/t.json", 2, 10)
     assert too_large("t.json", f) is None and too_deep("t.json", "[]") is None
+
+
+def test_brackets_inside_double_quoted_strings_do_not_count() -> None:
+    """WAF regexes, prose: 150 unbalanced '[' in strings must not keep a template from being scanned."""
+    rules = ", ".join('{"RegexString": "^[a-z"}' for _ in range(150))
+    template = '{"Resources": {"Set": {"Type": "AWS::WAFv2::RegexPatternSet", "Properties": {"RegularExpressionList": [' + rules + "]}}}}"
+    assert check_depth(template) is None
+    assert check_depth('{"a": "x\\"[[[[[[[[\\"y"}', max_depth=3) is None  # an escaped quote does not end the string
+
+
+def test_structure_around_strings_still_counts() -> None:
+    assert check_depth('{"a": [{"b": [{"c": "]]]]"}]}]}', max_depth=4) is not None
+    assert check_depth("Pattern: '{\"s\": [[[[[1]]]]]}'", max_depth=5) is not None  # JSON in a YAML single-quoted string
