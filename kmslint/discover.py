@@ -10,7 +10,17 @@ from typing import Iterable, Iterator, Optional
 
 SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".venv", ".tox"})
 DATA_EXTS = (".json", ".yaml", ".yml", ".template")
+TF_EXTS = (".tf", ".tfvars")
+SOURCE_EXTS = TF_EXTS + (".template",)  # extensions whose skipped symlinks are always reported
 SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file kmslint would scan but may not read; reported as KMS000 so it is never invisible."""
+
+    path: Path
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -31,15 +41,34 @@ def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
 
 
-def _walk(start: Path, root: Path) -> Iterator[Path]:
-    """Every regular file under ``start``; symlinks are followed only when they stay inside ``root``."""
+def _walk(start: Path, root: Path, skipped: list[Skipped]) -> Iterator[Path]:
+    """Every regular file under ``start``. A symlink is followed only when it stays inside ``root``;
+    a link to a source file that cannot be followed is recorded in ``skipped`` with the reason."""
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and _inside(here / d, root))
         for name in sorted(filenames):
             p = here / name
-            if _inside(p, root):
+            problem = _link_problem(p, root)
+            if problem is None:
                 yield p
+            elif name.endswith(SOURCE_EXTS):
+                skipped.append(Skipped(p, problem))
+
+
+def _link_problem(p: Path, root: Path) -> Optional[str]:
+    """Why a path may not be read (a symlink loop, or a link leaving the scan root), or None."""
+    if not p.is_symlink():
+        return None
+    try:
+        target = p.resolve(strict=True)
+    except RuntimeError:
+        return "symbolic link loop: not followed"
+    except OSError:
+        return "broken symbolic link: its target does not exist"
+    if not target.is_relative_to(root):
+        return f"symbolic link to {target}, outside the scan root: not followed"
+    return None
 
 
 def _inside(p: Path, root: Path) -> bool:
@@ -60,12 +89,15 @@ def classify(path: Path) -> Optional[str]:
     return None
 
 
+UNREADABLE = "unreadable"
+
+
 def _sniff_data(path: Path) -> Optional[str]:
     try:
         with path.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError:
-        return None
+        return UNREADABLE
     # UTF-16 (PowerShell's default) is sniffed too, so the loader reports it rather than it being skipped.
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
     text = head.decode("utf-16" if utf16 else "utf-8", errors="replace").lstrip("\ufeff")
@@ -82,17 +114,35 @@ def _sniff_data(path: Path) -> Optional[str]:
     return None
 
 
-def discover(paths: Iterable[Path], root: Path, exclude: tuple[str, ...] = ()) -> list[SourceFile]:
-    """The files to scan, deduplicated, in a stable order."""
+def discover_all(paths: Iterable[Path], root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[SourceFile], list[Skipped]]:
+    """The files to scan, deduplicated, in a stable order, and the files that could not be read."""
     seen: dict[Path, SourceFile] = {}
+    skipped: list[Skipped] = []
     for start in paths:
-        candidates = _walk(start, root) if start.is_dir() else [start]
+        candidates = _walk(start, root, skipped) if start.is_dir() else [start]
         for p in candidates:
             if not p.is_file():
                 continue
             rel = rel_path(p, root)
-            kind = classify(p)
-            if kind is None or _excluded(rel, exclude):
+            if _excluded(rel, exclude):
                 continue
-            seen.setdefault(p.resolve(), SourceFile(p.resolve(), rel, kind))
-    return sorted(seen.values(), key=lambda f: f.rel)
+            kind = classify(p)
+            if kind == UNREADABLE:
+                skipped.append(Skipped(p, "cannot read file: permission denied or I/O error"))
+            elif kind is not None:
+                seen.setdefault(p.resolve(), SourceFile(p.resolve(), rel, kind))
+    kept = [s for s in skipped if not _excluded(link_rel(s.path, root), exclude)]
+    return sorted(seen.values(), key=lambda f: f.rel), kept
+
+
+def link_rel(p: Path, root: Path) -> str:
+    """The path of a link itself (not its target) relative to the root."""
+    try:
+        return p.absolute().relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(p.absolute(), root)).as_posix()
+
+
+def discover(paths: Iterable[Path], root: Path, exclude: tuple[str, ...] = ()) -> list[SourceFile]:
+    """The files to scan, deduplicated, in a stable order."""
+    return discover_all(paths, root, exclude)[0]

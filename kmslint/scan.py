@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .config import Config
-from .discover import SourceFile, discover, rel_path
+from .discover import Skipped, SourceFile, discover_all, link_rel, rel_path
 from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
@@ -52,6 +52,11 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
         loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
     return pair_plans(inv)
+
+
+def _skipped_inventory(skipped: Sequence[Skipped], root: Path) -> Inventory:
+    """Files that may not be read still appear in the results, as KMS000 with the reason."""
+    return Inventory(parse_errors=tuple(ParseError(Location(link_rel(s.path, root), 1, 1), s.reason) for s in skipped))
 
 
 def _load_data_file(f: SourceFile) -> Inventory:
@@ -103,8 +108,8 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
-    files = discover(focus.load_paths, root, opts.config.exclude)
-    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter)
+    files, skipped = discover_all(focus.load_paths, root, opts.config.exclude)
+    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter).merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
     active = [
         (r, opts.config.levels.get(r.id, r.level), rule_params(r, opts.config, by_id))

@@ -144,13 +144,6 @@ def test_symlink_to_a_file_inside_the_root_is_scanned_once(tmp_path: Path) -> No
     assert triples(result) == {NEIGHBOUR_FINDING}
 
 
-SYMLINKS_NOT_REPORTED = (
-    "discover._walk/_inside drop these silently (is_file() is False for a loop; resolve() leaves the root); "
-    "issue 9 wants a KMS000 naming the link, so a skipped file is never invisible"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SYMLINKS_NOT_REPORTED)
 def test_symlink_loop_is_reported_not_followed(tmp_path: Path) -> None:
     (tmp_path / "neighbour.tf").write_text(NEIGHBOUR)
     (tmp_path / "a.tf").symlink_to(tmp_path / "b.tf")
@@ -169,7 +162,7 @@ def test_symlink_loop_does_not_hang_or_crash(tmp_path: Path) -> None:
     assert NEIGHBOUR_FINDING in {(f["path"], f["rule_id"], f["line"]) for f in doc["findings"]}
 
 
-@pytest.mark.xfail(strict=True, reason=SYMLINKS_NOT_REPORTED)
+
 def test_symlink_out_of_the_root_is_reported_not_followed(tmp_path: Path) -> None:
     root, outside = tmp_path / "root", tmp_path / "outside"
     root.mkdir()
@@ -234,7 +227,6 @@ def test_unreadable_file_is_reported(tmp_path_factory: pytest.TempPathFactory) -
     assert "Permission denied" in reason(result, "secret.tf")
 
 
-@pytest.mark.xfail(strict=True, reason="discover._sniff_data returns None on OSError: an unreadable .yaml/.json is dropped silently")
 def test_unreadable_yaml_is_reported(tmp_path_factory: pytest.TempPathFactory) -> None:
     root = _world_readable_dir(tmp_path_factory)
     (root / "neighbour.tf").write_text(NEIGHBOUR)
