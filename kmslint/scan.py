@@ -51,7 +51,19 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
     if tf_by_dir:
         loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
-    return pair_plans(inv)
+    return _with_policy_errors(pair_plans(inv))
+
+
+def _with_policy_errors(inv: Inventory) -> Inventory:
+    """A key policy that cannot be parsed (bad heredoc JSON, a string Statement) turns off the
+    policy rules for its key; say so as KMS000 at the policy rather than stay silent."""
+    errors = {
+        k.policy.location: ParseError(k.policy.location, f"the key policy of {k.address} cannot be read: {k.policy.parse_error}")
+        for k in inv.keys
+        if k.policy is not None and k.policy.parse_error
+    }
+    fresh = tuple(e for loc, e in errors.items() if all(p.location != loc for p in inv.parse_errors))
+    return inv.merge(Inventory(parse_errors=fresh)) if fresh else inv
 
 
 def _skipped_inventory(skipped: Sequence[Skipped], root: Path) -> Inventory:

@@ -129,6 +129,10 @@ def policy_from_value(v: Any, loc: Location, origin: str) -> Optional[Policy]:
     if not isinstance(v, dict):
         return Policy(location=loc, origin=origin, known=False, parse_error="policy is not a JSON object")
     stmts = v.get("Statement")
+    if stmts is UNKNOWN:
+        return Policy(location=loc, origin=origin, known=False)
+    if not isinstance(stmts, (list, dict)) or (isinstance(stmts, list) and any(not isinstance(x, dict) and x is not UNKNOWN for x in stmts)):
+        return Policy(location=loc, origin=origin, known=False, parse_error="Statement must be an object or a list of objects")
     items = stmts if isinstance(stmts, list) else [stmts]
     locs = [getattr(s, "loc", None) or loc for s in items]
     unknown = [i for i, s in enumerate(items) if _statement_unknown(s)]
