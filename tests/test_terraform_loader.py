@@ -183,3 +183,39 @@ resource "aws_kms_alias" "x" {
 '''})
     aliases = {k.address: k.has_alias for k in inv.keys}
     assert aliases == {'aws_kms_key.k["a"]': True, 'aws_kms_key.k["b"]': False}
+
+
+def test_module_for_each_arguments_see_each_value(tmp_path: Path) -> None:
+    inv = load(tmp_path, {
+        "main.tf": 'module "m" {\n  source   = "./mod"\n  for_each = { a = 3, b = 30 }\n  window   = each.value\n}\n',
+        "mod/main.tf": 'variable "window" {}\nresource "aws_kms_key" "this" {\n  deletion_window_in_days = var.window\n}\n',
+    })
+    windows = {k.address: k.get("deletion_window").value for k in inv.keys}
+    assert windows == {'module.m["a"].aws_kms_key.this': 3, 'module.m["b"].aws_kms_key.this': 30}
+
+
+def test_runaway_expressions_become_unknown_instead_of_hanging(tmp_path: Path) -> None:
+    doubling = "\n".join(f"  l{i} = concat(local.l{i - 1}, local.l{i - 1})" for i in range(1, 40))
+    inv = load(tmp_path, {"main.tf": f'''
+locals {{
+  l0 = [1, 2]
+{doubling}
+  cube = [for a in range(1000) : [for b in range(1000) : [for c in range(1000) : c]]]
+}}
+resource "aws_kms_key" "k" {{
+  deletion_window_in_days = length(local.l39)
+  rotation_period_in_days = length(local.cube)
+}}
+'''})
+    k = only_key(inv)
+    assert k.get("deletion_window").value is UNKNOWN and k.get("rotation_period").value is UNKNOWN
+
+
+def test_module_cycles_do_not_drop_keys(tmp_path: Path) -> None:
+    inv = load(tmp_path, {
+        "self/main.tf": 'module "me" {\n  source = "./"\n}\nresource "aws_kms_key" "a" {}\n',
+        "x/main.tf": 'module "y" {\n  source = "../y"\n}\nresource "aws_kms_key" "x" {}\n',
+        "y/main.tf": 'module "x" {\n  source = "../x"\n}\nresource "aws_kms_key" "y" {}\n',
+    })
+    assert {"aws_kms_key.a", "aws_kms_key.x", "aws_kms_key.y"} <= {k.address for k in inv.keys}
+    assert all("module.me" not in k.address for k in inv.keys)  # no recursive self-instantiation

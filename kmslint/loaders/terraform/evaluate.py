@@ -36,6 +36,9 @@ from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unkno
 
 Bindings = dict[str, Any]
 MAX_DEPTH = 200
+MAX_STEPS = 200_000  # expression nodes evaluated for one attribute
+MAX_ITEMS = 10_000  # elements in one evaluated collection
+MAX_TEXT = 1 << 20  # characters in one evaluated string
 MAX_COUNT = 1024  # a larger (or infinite, or NaN) count is UNKNOWN rather than a list of a billion indexes
 
 
@@ -62,17 +65,24 @@ class Evaluator:
         self.scan_root = scan_root.resolve()
         self.module_output = module_output
         self.data_source = data_source
+        self.steps = 0
+        self.active = 0
+        self.keys_cache: dict[tuple[int, int], Any] = {}
 
     # --- entry points -------------------------------------------------------------------
 
     def value(self, expr: Expr, inst: Instance, bindings: Optional[Bindings] = None) -> Any:
-        """The expression's value; an evaluation error gives UNKNOWN."""
+        """The expression's value; an evaluation error, or running out of budget, gives UNKNOWN."""
+        outermost = self.active == 0
+        if outermost:
+            self.steps = 0
+        self.active += 1
         try:
             return self.ev(expr, inst, bindings or {}, 0)
-        except EvalError:
+        except (EvalError, RecursionError):
             return UNKNOWN
-        except RecursionError:
-            return UNKNOWN
+        finally:
+            self.active -= 1
 
     def attr(self, block: Block, name: str, inst: Instance, bindings: Optional[Bindings] = None) -> Any:
         a = block.body.attributes.get(name)
@@ -83,6 +93,9 @@ class Evaluator:
     def ev(self, e: Expr, inst: Instance, b: Bindings, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise EvalError("expression too deep")
+        self.steps += 1
+        if self.steps > MAX_STEPS:  # hostile or runaway code: give up on this value, not the scan
+            raise EvalError("evaluation budget exceeded")
         d = depth + 1
         if isinstance(e, Lit):
             return Text(e.value, e.loc) if isinstance(e.value, str) else e.value
@@ -129,7 +142,10 @@ class Evaluator:
                 return UNKNOWN
             partial = partial or (isinstance(v, Text) and v.partial)
             out.append(str(v))
-        return Text("".join(out), e.loc, partial=partial)
+        text = "".join(out)
+        if len(text) > MAX_TEXT:
+            raise EvalError("string too long")
+        return Text(text, e.loc, partial=partial)
 
     def object(self, e: ObjectExpr, inst: Instance, b: Bindings, d: int) -> Any:
         out = LocDict()
@@ -185,6 +201,8 @@ class Evaluator:
                     continue
             key = self.ev(e.key, inst, nb, d) if e.key is not None else None
             items.append((key, self.ev(e.value, inst, nb, d)))
+            if len(items) > MAX_ITEMS:
+                raise EvalError("for expression produces too many elements")
         if e.key is None:
             return with_loc(LocList(v for _, v in items), e.loc)
         out = LocDict()
@@ -270,8 +288,8 @@ class Evaluator:
 
     def _variable(self, inst: Instance, name: str, d: int) -> Any:
         if name in inst.args:
-            attr, caller = inst.args[name]
-            return self.ev(attr.expr, caller, dict(caller.bindings), d)
+            attr, caller = inst.args[name]  # evaluated where it is written, with the call's each/count
+            return self.ev(attr.expr, caller, {**caller.bindings, **inst.call_bindings}, d)
         if name in inst.tfvars:
             return inst.tfvars[name][0]
         block = inst.mdef.variables.get(name)
@@ -377,6 +395,12 @@ class Evaluator:
 
     def instance_keys(self, block: Block, inst: Instance) -> Any:
         """The instance keys of a resource: [None] for a single one, indexes for count, keys for for_each."""
+        cache_key = (id(block), id(inst))
+        if cache_key not in self.keys_cache:
+            self.keys_cache[cache_key] = self._instance_keys(block, inst)
+        return self.keys_cache[cache_key]
+
+    def _instance_keys(self, block: Block, inst: Instance) -> Any:
         attrs = block.body.attributes
         if "count" in attrs:
             n = self.value(attrs["count"].expr, inst, dict(inst.bindings))
@@ -384,7 +408,7 @@ class Evaluator:
                 return UNKNOWN
             return list(range(int(n)))
         if "for_each" in attrs:
-            coll = self.value(attrs["for_each"].expr, inst, dict(inst.bindings))
+            coll = self.for_each_collection(block, inst)
             if isinstance(coll, dict):
                 return list(coll.keys())
             if isinstance(coll, list) and not contains_unknown(coll):
@@ -397,10 +421,17 @@ class Evaluator:
         if "count" in attrs:
             return {"count": LocDict(index=key)}
         if "for_each" in attrs:
-            coll = self.value(attrs["for_each"].expr, inst, dict(inst.bindings))
+            coll = self.for_each_collection(block, inst)
             value = coll.get(key) if isinstance(coll, dict) else key
             return {"each": LocDict(key=key, value=value)}
         return {}
+
+    def for_each_collection(self, block: Block, inst: Instance) -> Any:
+        """``for_each`` evaluated once per resource and instance, not once per element."""
+        cache_key = (id(block), -id(inst))
+        if cache_key not in self.keys_cache:
+            self.keys_cache[cache_key] = self.value(block.body.attributes["for_each"].expr, inst, dict(inst.bindings))
+        return self.keys_cache[cache_key]
 
     # --- functions ---------------------------------------------------------------------------
 
@@ -415,9 +446,12 @@ class Evaluator:
             return Encoded(args[0], e.loc) if args else UNKNOWN
         if name in ("file", "templatefile"):
             return self.read_file(args, inst, name == "templatefile", e.loc)
-        if name == "coalesce" or name == "format":
-            return call_pure(name, args)
-        return call_pure(name, args)
+        result = call_pure(name, args)
+        if isinstance(result, (list, dict)) and len(result) > MAX_ITEMS:
+            raise EvalError(f"{name}: result has too many elements")
+        if isinstance(result, str) and len(result) > MAX_TEXT:
+            raise EvalError(f"{name}: result is too long")
+        return result
 
     def try_call(self, e: Call, inst: Instance, b: Bindings, d: int, is_can: bool) -> Any:
         for arg in e.args:

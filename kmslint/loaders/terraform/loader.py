@@ -93,8 +93,8 @@ class TerraformLoader:
         self.children[key] = []
         block = inst.mdef.modules.get(name)
         target = inst.mdef.local_sources().get(name)
-        if block is None or target is None or inst.depth >= MAX_MODULE_DEPTH:
-            return []
+        if block is None or target is None or inst.depth >= MAX_MODULE_DEPTH or _in_call_chain(inst, target):
+            return []  # a module that (indirectly) calls itself is evaluated once, not recursively
         mdef = self.module(target)
         if mdef is None:
             return []
@@ -105,7 +105,13 @@ class TerraformLoader:
         for i, bindings in enumerate(bindings_list):
             suffix = "" if len(bindings_list) == 1 and keys in ([None], UNKNOWN) else f"[{keys[i]!r}]".replace("'", '"')
             child = Instance(
-                mdef, prefix=f"{inst.prefix}module.{name}{suffix}.", parent=inst, args=args, depth=inst.depth + 1, anchor=inst.anchor or block.loc
+                mdef,
+                prefix=f"{inst.prefix}module.{name}{suffix}.",
+                parent=inst,
+                args=args,
+                depth=inst.depth + 1,
+                anchor=inst.anchor or block.loc,
+                call_bindings=bindings,
             )
             result.append(child)
         self.children[key] = result
@@ -140,11 +146,11 @@ class TerraformLoader:
         parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs)
         for directory, files in sorted(tf_by_dir.items()):
             self.module(directory, files, parsed)
-        called = {t for d in tf_by_dir for t in (self.modules[d.resolve()].local_sources().values())}
+        roots = root_modules({d.resolve(): set(self.modules[d.resolve()].local_sources().values()) for d in tf_by_dir})
         inv = Inventory()
         for directory in sorted(tf_by_dir):
             d = directory.resolve()
-            if d in called:
+            if d not in roots:
                 continue
             mdef = self.modules[d]
             root = Instance(mdef, tfvars=self.tfvars(tfvars_by_dir.get(directory, [])))
@@ -277,6 +283,34 @@ class TerraformLoader:
         else:
             target = Value(UNKNOWN, block.loc, Presence.UNKNOWN)
         return Alias(addr, unit, block.loc, Value(as_str(name_raw) if name_raw is not None else None, block.loc), target)
+
+
+def _in_call_chain(inst: Instance, directory: Path) -> bool:
+    node: Optional[Instance] = inst
+    while node is not None:
+        if node.mdef.dir.resolve() == directory:
+            return True
+        node = node.parent
+    return False
+
+
+def root_modules(calls: dict[Path, set[Path]]) -> set[Path]:
+    """Directories no other directory calls are roots. Calls that come back (a module calling
+    itself, or two calling each other) do not make a directory a mere module: Terraform refuses
+    such cycles, and kmslint still evaluates the directory rather than dropping its keys."""
+
+    def reachable(start: Path) -> set[Path]:
+        seen: set[Path] = set()
+        todo = list(calls.get(start, ()))
+        while todo:
+            d = todo.pop()
+            if d not in seen:
+                seen.add(d)
+                todo.extend(calls.get(d, ()))
+        return seen
+
+    reach = {d: reachable(d) for d in calls}
+    return {d for d in calls if all(c == d or c in reach[d] for c, targets in calls.items() if d in targets)}
 
 
 def _prevent_destroy(block: Block) -> Optional[Value[Any]]:

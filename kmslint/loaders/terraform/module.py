@@ -87,7 +87,8 @@ class Instance:
     tfvars: dict[str, tuple[Any, Location]] = field(default_factory=dict)
     depth: int = 0
     anchor: Optional[Location] = None  # the root module's call that leads here
-    bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the module call
+    bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the resource being evaluated
+    call_bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the module call, for its arguments
     cache: dict[str, Any] = field(default_factory=dict)
     in_progress: set[str] = field(default_factory=set)
 
