@@ -7,6 +7,7 @@ or internal error.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from pathlib import Path
@@ -146,15 +147,32 @@ def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stder
     if args.baseline:
         result = _apply_baseline(result, Path(args.baseline), root)
     report = _render(args, result, rules, root)
+    rc = _exit_code(result, args.fail_on or config.fail_on or "warning")
     if args.output:
         Path(args.output).write_text(report, encoding="utf-8")
-    else:
+        return rc
+    try:
         stdout.write(report)
+        stdout.flush()
+    except BrokenPipeError:  # `kmslint scan | head`: the reader left; the verdict still stands
+        _silence(stdout)
+    return rc
+
+
+def _exit_code(result: ScanResult, fail_on: str) -> int:
     if result.errors:
         return EXIT_ERROR
-    fail_on = args.fail_on or config.fail_on or "warning"
     threshold = LEVEL_RANK[fail_on]
     return EXIT_FINDINGS if any(LEVEL_RANK[f.level] >= threshold for f in result.findings) else EXIT_OK
+
+
+def _silence(stream: TextIO) -> None:
+    """After a broken pipe, point the stream at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def scan_root(paths: Sequence[Path]) -> Path:

@@ -146,3 +146,16 @@ def test_bad_config_is_exit_2_naming_the_key(tmp_path: Path, monkeypatch: pytest
     (tmp_path / ".kmslint.yaml").write_text("rules:\n  KMS002:\n    min_days: 31\n")
     rc, _, err = run("scan", ".")
     assert rc == 2 and "min_days" in err
+
+
+def test_a_closed_pipe_is_not_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kmslint scan | head`: the reader has gone. A real pipe whose read end is closed."""
+    monkeypatch.chdir(tmp_path)
+    keys = "".join(f'resource "aws_kms_key" "k{i}" {{\n  is_enabled = false\n}}\n' for i in range(50))
+    (tmp_path / "main.tf").write_text(keys)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    err = io.StringIO()
+    with os.fdopen(write_end, "w") as closed_pipe:
+        rc = main(["scan", "."], stdout=closed_pipe, stderr=err)
+    assert rc == 1 and err.getvalue() == ""

@@ -11,6 +11,7 @@ from ...model.values import Location
 from .hcl import Attribute, Block, Body, Expr, Lit
 
 MAX_MODULE_DEPTH = 12
+_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1}  # Terraform's block schema
 
 
 @dataclass
@@ -31,6 +32,12 @@ class ModuleDef:
     def add_body(self, body: Body) -> None:
         for block in body.blocks:
             labels = block.labels
+            expected = _LABELS.get(block.type)
+            if expected is not None and len(labels) != expected:
+                self.parse_errors.append(
+                    ParseError(block.loc, f"a {block.type} block needs {expected} label{'s' if expected > 1 else ''}, not {len(labels)}: Terraform rejects it")
+                )
+                continue
             if block.type == "variable" and labels:
                 self.variables[labels[0]] = block
             elif block.type == "locals":
