@@ -47,7 +47,7 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
         elif f.kind == "tfvars":
             tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
         else:
-            inv = inv.merge(_load_data_file(f))
+            inv = inv.merge(_load_data_file(f, prefilter))
     if tf_by_dir:
         loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
@@ -71,7 +71,7 @@ def _skipped_inventory(skipped: Sequence[Skipped], root: Path) -> Inventory:
     return Inventory(parse_errors=tuple(ParseError(Location(link_rel(s.path, root), 1, 1), s.reason) for s in skipped))
 
 
-def _load_data_file(f: SourceFile) -> Inventory:
+def _load_data_file(f: SourceFile, prefilter: bool = True) -> Inventory:
     try:
         text = f.path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -82,6 +82,10 @@ def _load_data_file(f: SourceFile) -> Inventory:
     if f.kind != "plan" and (nested := too_deep(f.rel, text)) is not None:  # the plan decoder guards its own depth
         return Inventory(parse_errors=(nested,))
     if f.kind == "cloudformation":
+        from .loaders.sniff import template_matters
+
+        if prefilter and not template_matters(text):
+            return Inventory()  # no key, alias or monitoring: skip the cost of cfn-lint
         from .loaders.cloudformation import load_template
 
         return load_template(f.rel, text)

@@ -54,3 +54,19 @@ def test_parallel_parse_keeps_parse_errors_per_file(tmp_path: Path, monkeypatch:
     out = parallel.parse_files([(good, "good.tf"), (bad, "bad.tf")], jobs=2)
     assert not isinstance(out[good], parallel.ParseError)
     assert isinstance(out[bad], parallel.ParseError) and out[bad].location.path == "bad.tf"
+
+
+def test_templates_without_kms_or_monitoring_never_import_cfn_lint(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "bucket.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    code = (
+        "import sys; from pathlib import Path; from kmslint.scan import ScanOptions, run_scan; "
+        "from kmslint.engine.rules import load_rules; "
+        f"run_scan(ScanOptions((Path({str(tmp_path)!r}),), Path({str(tmp_path)!r})), load_rules()); "
+        "print('cfnlint' in sys.modules)"
+    )
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr

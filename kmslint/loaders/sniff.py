@@ -60,3 +60,13 @@ def looks_like_key_policy(text: str) -> bool:
 def looks_like_plan(text: str) -> bool:
     """``terraform show -json`` output: ``format_version`` and ``resource_changes``/``planned_values``."""
     return _is_json_object(text) and bool(_FORMAT_VERSION.search(text) and _PLAN_BODY.search(text))
+
+
+# A template matters only if it declares a key, an alias, or the monitoring that KMS006/KMS007
+# look for. The check is on raw text, so a broken template that mentions them is still parsed
+# (and reported), while the many templates of a large repository that never touch KMS are not.
+_TEMPLATE_RELEVANT = re.compile(r"AWS::(?:KMS::|Logs::MetricFilter|CloudWatch::Alarm|Events::Rule)")
+
+
+def template_matters(text: str) -> bool:
+    return _TEMPLATE_RELEVANT.search(text) is not None
