@@ -14,32 +14,13 @@ from ...model.resources import Key, ParseError, PrimaryRef
 from ...model.values import UNKNOWN, Location, Presence, Value
 from .policy import key_policy
 from .resolve import NO_VALUE, RNode, Resolver, Template, plain
+from ..coerce import as_bool, as_int
 
 __all__ = ["KEY_KINDS", "KeyBuild", "alias_targets", "build_key"]
 
 KEY_KINDS = {"AWS::KMS::Key": "key", "AWS::KMS::ReplicaKey": "replica"}
 _RETAIN = frozenset({"Retain", "RetainExceptOnCreate"})
 _PLACEHOLDER = re.compile(r"^\$\{(?P<id>[A-Za-z0-9]+)(?:\.(?P<attr>[A-Za-z0-9]+))?\}$")
-
-
-def _as_bool(v: Any) -> Any:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-        return v.strip().lower() == "true"
-    return UNKNOWN
-
-
-def _as_int(v: Any) -> Any:
-    if isinstance(v, bool):
-        return UNKNOWN
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
-        return int(v.strip())
-    return UNKNOWN
 
 
 def _as_str(v: Any) -> Any:
@@ -50,12 +31,12 @@ _KEY_PROPS: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
     "KeySpec": ("spec", _as_str),
     "KeyUsage": ("usage", _as_str),
     "Origin": ("origin", _as_str),
-    "MultiRegion": ("multi_region", _as_bool),
-    "Enabled": ("enabled", _as_bool),
-    "EnableKeyRotation": ("rotation", _as_bool),
-    "RotationPeriodInDays": ("rotation_period", _as_int),
-    "PendingWindowInDays": ("deletion_window", _as_int),
-    "BypassPolicyLockoutSafetyCheck": ("bypass_lockout", _as_bool),
+    "MultiRegion": ("multi_region", as_bool),
+    "Enabled": ("enabled", as_bool),
+    "EnableKeyRotation": ("rotation", as_bool),
+    "RotationPeriodInDays": ("rotation_period", as_int),
+    "PendingWindowInDays": ("deletion_window", as_int),
+    "BypassPolicyLockoutSafetyCheck": ("bypass_lockout", as_bool),
 }
 _REPLICA_PROPS = ("Enabled", "PendingWindowInDays")
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from ...model.resources import Alarm, EventRule, Inventory, MetricFilter
 from ...model.values import UNKNOWN, Location, Presence, Value
-from .keys import _as_bool
+from ..coerce import as_bool as _as_bool
 from .resolve import RNode, Resolver, Template, contains_unknown, plain
 
 __all__ = ["MONITORING_TYPES", "monitoring_resource"]

@@ -6,32 +6,9 @@ import json
 from typing import Any, Optional
 
 from ...model.policy import Policy, policy_from_json
+from ..coerce import as_bool, as_int
 from ...model.values import UNKNOWN, Location, Presence, Value
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
-
-
-def as_bool(v: Any) -> Any:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str) and not is_partial(v) and v.lower() in ("true", "false"):
-        return v.lower() == "true"
-    return UNKNOWN
-
-
-def as_int(v: Any) -> Any:
-    if isinstance(v, bool):
-        return UNKNOWN
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and not is_partial(v):
-        try:
-            f = float(v)
-        except ValueError:
-            return UNKNOWN
-        return int(f) if f.is_integer() else UNKNOWN
-    return UNKNOWN
 
 
 def as_str(v: Any) -> Any:
