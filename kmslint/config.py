@@ -112,7 +112,7 @@ def find_config(start: Path) -> Optional[Path]:
 # --- reading and validating ----------------------------------------------------------------------
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class _NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no stubs here
     """Safe loading without aliases: a configuration needs none, and nine nested aliases ("billion
     laughs") expand into 387 million nodes that validation would walk for hours."""
 

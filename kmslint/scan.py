@@ -58,7 +58,7 @@ def _with_policy_errors(inv: Inventory) -> Inventory:
     """A key policy that cannot be parsed (bad heredoc JSON, a string Statement) turns off the
     policy rules for its key; say so as KMS000 at the policy rather than stay silent."""
     errors = {
-        k.policy.location: ParseError(k.policy.location, f"the key policy of {k.address} cannot be read: {k.policy.parse_error}")
+        k.policy.location: ParseError(k.policy.location, f"the key policy of {k.address} cannot be read: {k.policy.parse_error}", k.address)
         for k in inv.keys
         if k.policy is not None and k.policy.parse_error
     }

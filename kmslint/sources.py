@@ -38,7 +38,12 @@ class SourceCache:
         rel = PurePosixPath(rel_path)
         if rel.is_absolute() or ".." in rel.parts or not rel_path:
             return None
-        return self.root.joinpath(*rel.parts)
+        path = self.root.joinpath(*rel.parts)
+        try:  # a symlink leading out of the root is reported, never read (not even back)
+            inside = path.resolve().is_relative_to(self.root)
+        except (OSError, RuntimeError):
+            return None
+        return path if inside else None
 
     def text(self, rel_path: str) -> Optional[str]:
         """The file's text decoded from UTF-8 (invalid bytes replaced), untouched otherwise."""

@@ -86,7 +86,7 @@ def load_catalog(path: Path = CATALOG) -> list[dict[str, Any]]:
 
 
 def check_id(rule: dict[str, Any]) -> str:
-    return "CKV_KMSLINT_" + rule["id"][len("KMS"):]
+    return "CKV_KMSLINT_" + str(rule["id"])[len("KMS"):]
 
 
 def check_name(rule: dict[str, Any]) -> str:

@@ -55,11 +55,12 @@ def _field_test(cond: Mapping[str, Any], target: Any, params: Mapping[str, Any])
     raw = resolve_field(target, cond["field"])
     op, operand = next((k, v) for k, v in cond.items() if k != "field")
     if op == "exists":
-        present = raw.presence is not Presence.DEFAULT if isinstance(raw, Value) else raw is not None
+        present: bool = raw.presence is not Presence.DEFAULT if isinstance(raw, Value) else raw is not None
         return present is bool(operand)
     value = plain(raw)
     if value is UNKNOWN:
-        return UNKNOWN
+        unknown: Tri = UNKNOWN
+        return unknown
     return _compare(op, value, operand, params)
 
 

@@ -239,6 +239,7 @@ class ParseError:
 
     location: Location
     reason: str
+    address: str = ""  # the resource it belongs to, when the failure is inside one (a key policy)
 
 
 @dataclass(frozen=True)

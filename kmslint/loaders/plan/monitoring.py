@@ -11,7 +11,8 @@ from typing import Any, Callable, Optional
 
 from ...model.resources import Alarm, EventRule, EventTarget, Inventory, MetricFilter
 from ...model.values import UNKNOWN, Presence, Value
-from ..terraform.convert import as_bool, as_str
+from ..coerce import as_bool
+from ..terraform.convert import as_str
 from .resources import PlanResource, Resolver
 
 __all__ = ["MONITORING_TYPES", "monitoring_of"]

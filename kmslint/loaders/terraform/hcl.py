@@ -18,6 +18,8 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ...model.values import Location
 
+LarkTree = Tree[Token]  # python-hcl2's raw parse tree: rules are Trees, terminals Tokens
+
 
 @dataclass(frozen=True)
 class Lit:
@@ -160,7 +162,7 @@ def _ensure_grammar_cache() -> None:
 
     folder = cache_dir()
     if folder is not None:
-        hp.PARSER_FILE = folder / "hcl2_lark_cache.bin"  # type: ignore[misc]
+        hp.PARSER_FILE = folder / "hcl2_lark_cache.bin"
 
 
 def parse(text: str, path: str) -> Body:
@@ -225,14 +227,21 @@ def _last_line(text: str) -> int:
     return text.count("\n") + 1
 
 
-def _child_tree(tree: Tree, name: str) -> Tree:
+def _child_tree(tree: LarkTree, name: str) -> LarkTree:
     for c in tree.children:
         if isinstance(c, Tree) and c.data == name:
             return c
     raise HclSyntaxError(f"parser produced no {name}", 1, 1)
 
 
-def _trees(node: Tree) -> list[Tree]:
+def _tree(node: Union[LarkTree, Token]) -> LarkTree:
+    """A child the grammar guarantees to be a rule, not a terminal."""
+    if not isinstance(node, Tree):
+        raise HclSyntaxError(f"unexpected token {node!s}", node.line or 1, node.column or 1)
+    return node
+
+
+def _trees(node: LarkTree) -> list[LarkTree]:
     return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
 
@@ -240,7 +249,7 @@ class _Converter:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def loc(self, node: Union[Tree, Token]) -> Location:
+    def loc(self, node: Union[LarkTree, Token]) -> Location:
         if isinstance(node, Token):
             end_col = (node.end_column or node.column or 1) if node.end_line == node.line else 0
             return Location(self.path, node.line or 1, node.column or 1, node.end_line or node.line or 1, end_col)
@@ -251,7 +260,7 @@ class _Converter:
 
     # structure
 
-    def body(self, node: Tree) -> Body:
+    def body(self, node: LarkTree) -> Body:
         attrs: dict[str, Attribute] = {}
         blocks: list[Block] = []
         for child in _trees(node):
@@ -262,13 +271,13 @@ class _Converter:
                 blocks.append(self.block(child))
         return Body(attrs, tuple(blocks))
 
-    def attribute(self, node: Tree) -> Attribute:
+    def attribute(self, node: LarkTree) -> Attribute:
         name_node, expr_node = node.children[0], node.children[-1]
         return Attribute(self.name(name_node), self.expr(expr_node), self.loc(node))
 
-    def block(self, node: Tree) -> Block:
-        heads: list[Union[Tree, Token]] = []
-        body: Optional[Tree] = None
+    def block(self, node: LarkTree) -> Block:
+        heads: list[Union[LarkTree, Token]] = []
+        body: Optional[LarkTree] = None
         for c in node.children:
             if isinstance(c, Tree) and c.data == "body":
                 body = c
@@ -279,12 +288,12 @@ class _Converter:
         header = Location(self.path, first.line, first.column, last.end_line, last.end_column)
         return Block(names[0], tuple(names[1:]), self.body(body) if body is not None else Body(), header, node.meta.end_line)
 
-    def name(self, node: Union[Tree, Token]) -> str:
+    def name(self, node: Union[LarkTree, Token]) -> str:
         if isinstance(node, Token):
             return str(node)
         return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
 
-    def plain_string(self, node: Tree) -> str:
+    def plain_string(self, node: LarkTree) -> str:
         expr = self.string(node)
         if isinstance(expr, Lit):
             return str(expr.value)
@@ -292,7 +301,7 @@ class _Converter:
 
     # expressions
 
-    def expr(self, node: Union[Tree, Token]) -> Expr:
+    def expr(self, node: Union[LarkTree, Token]) -> Expr:
         if isinstance(node, Token):
             return Opaque(f"token {node.type}", self.loc(node))
         handler = getattr(self, f"x_{node.data}", None)
@@ -300,28 +309,28 @@ class _Converter:
             return Opaque(f"unsupported expression {node.data}", self.loc(node))
         return handler(node)  # type: ignore[no-any-return]
 
-    def x_expr_term(self, node: Tree) -> Expr:
+    def x_expr_term(self, node: LarkTree) -> Expr:
         inner = _trees(node)
         if len(inner) == 1:
             return self.expr(inner[0])
         return Opaque("empty expression", self.loc(node))
 
-    def x_int_lit(self, node: Tree) -> Expr:
+    def x_int_lit(self, node: LarkTree) -> Expr:
         return Lit(_int(str(node.children[0])), self.loc(node))
 
-    def x_float_lit(self, node: Tree) -> Expr:
+    def x_float_lit(self, node: LarkTree) -> Expr:
         return Lit(float(str(node.children[0])), self.loc(node))
 
-    def x_literal_value(self, node: Tree) -> Expr:
+    def x_literal_value(self, node: LarkTree) -> Expr:
         return Lit({"true": True, "false": False, "null": None}[str(node.children[0])], self.loc(node))
 
-    def x_identifier(self, node: Tree) -> Expr:
+    def x_identifier(self, node: LarkTree) -> Expr:
         return Traversal(str(node.children[0]), (), self.loc(node))
 
-    def x_string(self, node: Tree) -> Expr:
+    def x_string(self, node: LarkTree) -> Expr:
         return self.string(node)
 
-    def string(self, node: Tree) -> Union[Lit, Template]:
+    def string(self, node: LarkTree) -> Union[Lit, Template]:
         from hcl2.utils import process_escape_sequences
 
         parts: list[Union[str, Expr]] = []
@@ -339,16 +348,16 @@ class _Converter:
                 parts.append(Opaque("template directive", self.loc(part)))
         return _template(parts, self.loc(node))
 
-    def x_template_string(self, node: Tree) -> Expr:
+    def x_template_string(self, node: LarkTree) -> Expr:
         return Lit(str(node.children[0])[2:-2], self.loc(node))
 
-    def x_heredoc_template(self, node: Tree) -> Expr:
+    def x_heredoc_template(self, node: LarkTree) -> Expr:
         return self.heredoc(node, trim=False)
 
-    def x_heredoc_template_trim(self, node: Tree) -> Expr:
+    def x_heredoc_template_trim(self, node: LarkTree) -> Expr:
         return self.heredoc(node, trim=True)
 
-    def heredoc(self, node: Tree, trim: bool) -> Expr:
+    def heredoc(self, node: LarkTree, trim: bool) -> Expr:
         raw = str(node.children[0])
         match = re.match(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n", raw)
         if match is None:
@@ -378,17 +387,17 @@ class _Converter:
         result = _template(parts, heredoc_loc)
         return Lit(result.value, Location(loc.path, first_line, 1, loc.end_line, loc.end_column)) if isinstance(result, Lit) else result
 
-    def x_tuple(self, node: Tree) -> Expr:
+    def x_tuple(self, node: LarkTree) -> Expr:
         return TupleExpr(tuple(self.expr(c) for c in _trees(node)), self.loc(node))
 
-    def x_object(self, node: Tree) -> Expr:
+    def x_object(self, node: LarkTree) -> Expr:
         items: list[tuple[Union[str, Expr], Expr]] = []
         for elem in _trees(node):
             key_node, value_node = elem.children[0], elem.children[-1]
             items.append((self.object_key(key_node), self.expr(value_node)))
         return ObjectExpr(tuple(items), self.loc(node))
 
-    def object_key(self, node: Union[Tree, Token]) -> Union[str, Expr]:
+    def object_key(self, node: Union[LarkTree, Token]) -> Union[str, Expr]:
         if isinstance(node, Tree) and node.data == "object_elem_key":
             inner = _trees(node)[0] if _trees(node) else node.children[0]
             if isinstance(inner, Tree) and inner.data == "keyword":
@@ -399,7 +408,7 @@ class _Converter:
             return expr
         return self.expr(node)
 
-    def x_function_call(self, node: Tree) -> Expr:
+    def x_function_call(self, node: LarkTree) -> Expr:
         names = [self.name(c) for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
         args: list[Expr] = []
         expand = False
@@ -409,32 +418,32 @@ class _Converter:
                 expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in c.children)
         return Call("::".join(names), tuple(args), self.loc(node), expand)
 
-    def _traverse(self, node: Tree, step: Union[str, Expr, int]) -> Expr:
+    def _traverse(self, node: LarkTree, step: Union[str, Expr, int]) -> Expr:
         base = self.expr(node.children[0])
         if isinstance(base, Traversal):
             return Traversal(base.root, base.steps + (step,), self.loc(node))
         return Traversal(base, (step,), self.loc(node))
 
-    def x_get_attr_expr_term(self, node: Tree) -> Expr:
-        attr = node.children[1]
+    def x_get_attr_expr_term(self, node: LarkTree) -> Expr:
+        attr = _tree(node.children[1])
         return self._traverse(node, self.name(attr.children[-1]))
 
-    def x_index_expr_term(self, node: Tree) -> Expr:
-        index = node.children[1]
+    def x_index_expr_term(self, node: LarkTree) -> Expr:
+        index = _tree(node.children[1])
         if index.data == "short_index":
             return self._traverse(node, Lit(_int(str(index.children[-1])), self.loc(index)))
         return self._traverse(node, self.expr(_trees(index)[0]))
 
-    def x_attr_splat_expr_term(self, node: Tree) -> Expr:
+    def x_attr_splat_expr_term(self, node: LarkTree) -> Expr:
         return self.splat(node)
 
-    def x_full_splat_expr_term(self, node: Tree) -> Expr:
+    def x_full_splat_expr_term(self, node: LarkTree) -> Expr:
         return self.splat(node)
 
-    def splat(self, node: Tree) -> Expr:
+    def splat(self, node: LarkTree) -> Expr:
         base = self.expr(node.children[0])
         steps: list[Union[str, Expr, int]] = [SPLAT]
-        for c in node.children[1].children:
+        for c in _tree(node.children[1]).children:
             if isinstance(c, Tree) and c.data == "get_attr":
                 steps.append(self.name(c.children[-1]))
             elif isinstance(c, Tree) and c.data in ("braces_index", "short_index"):
@@ -443,25 +452,25 @@ class _Converter:
             return Traversal(base.root, base.steps + tuple(steps), self.loc(node))
         return Traversal(base, tuple(steps), self.loc(node))
 
-    def x_conditional(self, node: Tree) -> Expr:
+    def x_conditional(self, node: LarkTree) -> Expr:
         parts = _trees(node)
         return Conditional(self.expr(parts[0]), self.expr(parts[1]), self.expr(parts[2]), self.loc(node))
 
-    def x_binary_op(self, node: Tree) -> Expr:
+    def x_binary_op(self, node: LarkTree) -> Expr:
         left, term = _trees(node)[:2]
         op_node, right = _trees(term)[:2]
         return BinOp(str(op_node.children[0]), self.expr(left), self.expr(right), self.loc(node))
 
-    def x_unary_op(self, node: Tree) -> Expr:
+    def x_unary_op(self, node: LarkTree) -> Expr:
         return UnOp(str(node.children[0]), self.expr(node.children[1]), self.loc(node))
 
-    def x_for_tuple_expr(self, node: Tree) -> Expr:
+    def x_for_tuple_expr(self, node: LarkTree) -> Expr:
         return self.for_expr(node, is_object=False)
 
-    def x_for_object_expr(self, node: Tree) -> Expr:
+    def x_for_object_expr(self, node: LarkTree) -> Expr:
         return self.for_expr(node, is_object=True)
 
-    def for_expr(self, node: Tree, is_object: bool) -> Expr:
+    def for_expr(self, node: LarkTree, is_object: bool) -> Expr:
         intro = next(c for c in node.children if isinstance(c, Tree) and c.data == "for_intro")
         names = [self.name(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
         coll = [c for c in _trees(intro) if c.data != "identifier"]

@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterator, Optional
 from ...model.policy import Policy
 from ...model.resources import Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef
 from ...model.values import UNKNOWN, Location, Presence, Value
-from .convert import as_bool, as_str, model_value, policy_from_value
+from ..coerce import as_bool
+from .convert import as_str, model_value, policy_from_value
 from .evaluate import Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Traversal, parse
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ...model.resources import Alarm, EventRule, EventTarget, Inventory, MetricFilter
 from ...model.values import UNKNOWN, Location, Presence, Value
-from .convert import as_bool, as_str
+from ..coerce import as_bool
+from .convert import as_str
 from .hcl import Block
 from .module import Instance
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
