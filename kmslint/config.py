@@ -112,13 +112,13 @@ def find_config(start: Path) -> Optional[Path]:
 # --- reading and validating ----------------------------------------------------------------------
 
 
-class _NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no stubs here
+class _NoAliasLoader(yaml.SafeLoader):
     """Safe loading without aliases: a configuration needs none, and nine nested aliases ("billion
     laughs") expand into 387 million nodes that validation would walk for hours."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
             raise yaml.YAMLError(f"line {mark.line + 1}: aliases (*name) are not allowed in kmslint configuration")
         return super().compose_node(parent, index)
 
