@@ -219,3 +219,12 @@ def test_module_cycles_do_not_drop_keys(tmp_path: Path) -> None:
     })
     assert {"aws_kms_key.a", "aws_kms_key.x", "aws_kms_key.y"} <= {k.address for k in inv.keys}
     assert all("module.me" not in k.address for k in inv.keys)  # no recursive self-instantiation
+
+
+def test_string_functions_kmslint_does_not_compute_are_set_but_unknown_text(tmp_path: Path) -> None:
+    inv = load(tmp_path, {"main.tf": '''
+resource "aws_kms_external_key" "k" {
+  valid_to = replace(timeadd(plantimestamp(), "4380h"), "/T.*/", "T00:00:00Z")
+}
+'''})
+    assert only_key(inv).get("material_expires").value is True
