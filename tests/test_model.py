@@ -145,3 +145,22 @@ def test_statement_may_be_an_object_and_malformed_parts_are_unknown() -> None:
 def test_window_floor() -> None:
     s = policy({"Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion", "Condition": {"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": "30"}}}).statements[0]
     assert s.window_floor() == 30
+
+
+def test_placeholders_in_action_or_effect_make_a_statement_unknown_but_not_in_principals() -> None:
+    unknown_action = policy(dict(ROOT, Action="kms:${?}")).statements[0]
+    assert not unknown_action.known
+    computed_root = policy(dict(ROOT, Principal={"AWS": "arn:${data.p.partition}:iam::${?}:root"})).statements[0]
+    assert computed_root.known and computed_root.to_account_root
+
+
+def test_rules_on_a_custom_event_bus_cannot_see_aws_events() -> None:
+    from kmslint.model import EventRule
+
+    def rule(bus: object) -> EventRule:
+        return EventRule("r", ".", HEADER, Value("r", HEADER), Value({}, HEADER), bus=Value(bus, HEADER))
+
+    assert rule("default").sees_aws_events is True
+    assert rule("arn:aws:events:eu-west-1:111122223333:event-bus/default").sees_aws_events is True
+    assert rule("partner-bus").sees_aws_events is False
+    assert rule(UNKNOWN).sees_aws_events is UNKNOWN

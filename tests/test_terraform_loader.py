@@ -228,3 +228,22 @@ resource "aws_kms_external_key" "k" {
 }
 '''})
     assert only_key(inv).get("material_expires").value is True
+
+
+def test_unresolved_values_inside_text_keep_its_shape(tmp_path: Path) -> None:
+    inv = load(tmp_path, {"main.tf": '''
+variable "account" {}
+variable "whole" {}
+resource "aws_kms_key" "k" {
+  description = var.whole
+  policy = jsonencode({ Statement = [
+    { Effect = "Allow", Principal = { AWS = "arn:aws:iam::${var.account}:root" }, Action = "kms:*" },
+    { Effect = "Allow", Principal = { AWS = "${var.whole}" }, Action = "kms:Decrypt" },
+  ] })
+}
+'''})
+    p = only_key(inv).policy
+    assert p is not None
+    first, second = p.statements
+    assert first.known and first.to_account_root  # the account is unknown, the shape is not
+    assert not second.known  # a value that is nothing but an unresolved variable stays UNKNOWN

@@ -290,6 +290,17 @@ def _actions(raw: Any) -> Optional[tuple[str, ...]]:
     return tuple(a.strip() for a in items)
 
 
+def _has_placeholder(effect: Any, actions: Optional[tuple[str, ...]], not_actions: Optional[tuple[str, ...]]) -> bool:
+    """A value computed at deploy time (``${...}``) in Effect or Action leaves the grant unknown.
+
+    Principals and condition values may hold placeholders: their shape (an account root, a
+    concrete account id) is what the rules need, not their text.
+    """
+    texts = [effect] if isinstance(effect, str) else []
+    texts += list(actions or ()) + list(not_actions or ())
+    return any("${" in t for t in texts)
+
+
 def statement_from_json(raw: Any, location: Location, has_unknown: bool = False) -> Statement:
     """Normalise one JSON statement. Malformed or unresolved parts make it ``known=False``."""
     if not isinstance(raw, Mapping):
@@ -302,6 +313,7 @@ def statement_from_json(raw: Any, location: Location, has_unknown: bool = False)
     conditions = normalise_conditions(raw.get("Condition"))
     known = (
         not has_unknown
+        and not _has_placeholder(effect, actions, not_actions)
         and isinstance(effect, str)
         and actions is not None
         and ("NotAction" not in raw or not_actions is not None)

@@ -196,6 +196,16 @@ class EventRule:
     pattern: Value[Any]  # the parsed event pattern (a dict), or UNKNOWN
     enabled: Value[Any] = field(default_factory=lambda: Value(True, Location("", 1), Presence.DEFAULT))
     inline_targets: int = 0  # CloudFormation carries targets inside the rule
+    bus: Value[Any] = field(default_factory=lambda: Value("default", Location("", 1), Presence.DEFAULT))
+
+    @property
+    def sees_aws_events(self) -> Tri:
+        """AWS delivers CloudTrail events to the default event bus only; a rule on another bus sees
+        them only if a default-bus rule forwards them (and that forwarding rule is the coverage)."""
+        bus = self.bus.value
+        if bus is UNKNOWN:
+            return UNKNOWN
+        return bus in (None, "", "default") or str(bus).endswith(":event-bus/default")
 
 
 @dataclass(frozen=True)

@@ -102,11 +102,12 @@ class _Scope:
         if scope not in SCOPES:
             raise ValueError(f"parameter scope must be one of {', '.join(SCOPES)}, not {scope!r}")
         if scope == "repository":
-            return _Scope(inv.metric_filters, inv.alarms, inv.event_rules, inv.event_targets)
+            rules = tuple(r for r in inv.event_rules if r.sees_aws_events is not False)
+            return _Scope(inv.metric_filters, inv.alarms, rules, inv.event_targets)
         return _Scope(
             tuple(f for f in inv.metric_filters if f.unit == unit.name),
             tuple(a for a in inv.alarms if a.unit == unit.name),
-            tuple(r for r in inv.event_rules if r.unit == unit.name),
+            tuple(r for r in inv.event_rules if r.unit == unit.name and r.sees_aws_events is not False),
             tuple(t for t in inv.event_targets if t.unit == unit.name),
         )
 

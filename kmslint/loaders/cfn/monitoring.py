@@ -106,7 +106,8 @@ def _event_rule(tpl: Template, lid: str, props: RNode, header: Location, raw_pro
     pattern = _value(props.get("EventPattern"), header, _pattern, UNKNOWN)
     state = props.get("State")
     enabled = _value(state, header, lambda s: s != "DISABLED" if isinstance(s, str) else UNKNOWN, True)
-    rule = EventRule(lid, tpl.rel, header, name, pattern, enabled, _targets(raw_props))
+    bus = _value(props.get("EventBusName"), header, _text, "default")
+    rule = EventRule(lid, tpl.rel, header, name, pattern, enabled, _targets(raw_props), bus)
     return Inventory(event_rules=(rule,))
 
 

@@ -36,6 +36,7 @@ from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unkno
 
 Bindings = dict[str, Any]
 MAX_DEPTH = 200
+UNRESOLVED = "${?}"  # an interpolation kmslint could not resolve, inside otherwise known text
 MAX_STEPS = 200_000  # expression nodes evaluated for one attribute
 MAX_ITEMS = 10_000  # elements in one evaluated collection
 MAX_TEXT = 1 << 20  # characters in one evaluated string
@@ -139,7 +140,11 @@ class Evaluator:
                 continue
             v = to_text(self.ev(part, inst, b, d))
             if v is UNKNOWN:
-                return UNKNOWN
+                if not any(isinstance(p, str) and p.strip() for p in e.parts):
+                    return UNKNOWN
+                # Text around an unresolved value (JSON, an ARN) keeps its known shape; the hole is
+                # a placeholder, and rules treat placeholders as values they cannot read.
+                v = Text(UNRESOLVED, partial=True)
             partial = partial or (isinstance(v, Text) and v.partial)
             out.append(str(v))
         text = "".join(out)

@@ -36,12 +36,21 @@ def _pattern_json(raw: Any) -> Any:
     if isinstance(raw, Encoded):
         return UNKNOWN if contains_unknown(raw.value) else plainify(raw.value)
     if isinstance(raw, str):
-        if is_partial(raw):
-            return UNKNOWN
         try:
-            return json.loads(raw)
+            pattern = json.loads(raw)
         except (ValueError, RecursionError):  # RecursionError: a pattern nested ~1,000 deep
             return UNKNOWN
+        return _settled(pattern) if is_partial(raw) else pattern
+    return UNKNOWN
+
+
+def _settled(pattern: Any) -> Any:
+    """A pattern with computed parts (``"${aws_x.y.arn}"``) is still decidable when its ``source``
+    is known and names no KMS source: then it cannot match a KMS event, whatever the rest holds."""
+    source = pattern.get("source") if isinstance(pattern, dict) else None
+    if isinstance(source, list) and source and all(isinstance(s, str) and "${" not in s for s in source):
+        if not any(s.startswith("aws.kms") for s in source):
+            return pattern
     return UNKNOWN
 
 
@@ -83,9 +92,12 @@ def _event_rule(loader: "TerraformLoader", inst: Instance, block: Block, addr: s
     if state is not None:
         s = as_str(state)
         enabled_value = Value(UNKNOWN if s is UNKNOWN else s != "DISABLED", sloc)
+    bus, bloc = _arg(loader, inst, block, "event_bus_name")
     pat = _pattern_json(pattern)
     pattern_value = Value(pat, ploc, Presence.UNKNOWN if pat is UNKNOWN else Presence.SET)
-    return EventRule(addr, unit, block.loc, _value(name, nloc, default=addr), pattern_value, enabled_value)
+    return EventRule(
+        addr, unit, block.loc, _value(name, nloc, default=addr), pattern_value, enabled_value, bus=_value(bus, bloc, default="default")
+    )
 
 
 def _event_target(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> EventTarget:
@@ -101,6 +113,8 @@ def monitoring_resource(loader: "TerraformLoader", inst: Instance, block: Block,
     if rtype == "aws_cloudwatch_metric_alarm":
         return Inventory(alarms=(_alarm(loader, inst, block, addr, unit),))
     if rtype == "aws_cloudwatch_event_rule":
+        if "event_pattern" not in block.body.attributes:
+            return Inventory()  # a scheduled rule matches no event
         return Inventory(event_rules=(_event_rule(loader, inst, block, addr, unit),))
     if rtype == "aws_cloudwatch_event_target":
         return Inventory(event_targets=(_event_target(loader, inst, block, addr, unit),))
