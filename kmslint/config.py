@@ -33,6 +33,7 @@ else:  # pragma: no cover - Python 3.10 reads .kmslint.yaml only
     tomllib = None
 
 from .engine.rules import Parameter, Rule
+from .limits import MAX_FILE_BYTES, MAX_NESTING_DEPTH, Limits
 
 CONFIG_NAMES = (".kmslint.yaml", ".kmslint.yml")
 PYPROJECT = "pyproject.toml"
@@ -49,6 +50,8 @@ SCHEMA: Mapping[str, Any] = {
         "ignore": {"type": "array", "items": {"type": "string", "pattern": RULE_ID}, "uniqueItems": True},
         "exclude": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "fail-on": {"enum": list(FAIL_ON)},
+        "max-file-size-mb": {"type": "integer", "minimum": 1, "maximum": 1024},
+        "max-nesting-depth": {"type": "integer", "minimum": 10, "maximum": 100000},
         "rules": {
             "type": "object",
             "propertyNames": {"pattern": RULE_ID},
@@ -74,6 +77,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     fail_on: Optional[str] = None
     source: str = ""  # the file it came from ("" when none was found)
+    limits: Limits = field(default_factory=Limits)  # files larger or deeper are KMS000, not parsed
 
 
 
@@ -202,6 +206,10 @@ def config_from_data(data: Mapping[str, Any], source: str = "") -> Config:
         exclude=tuple(data.get("exclude", ())),
         fail_on=data.get("fail-on"),
         source=source,
+        limits=Limits(
+            max_file_bytes=int(data.get("max-file-size-mb", MAX_FILE_BYTES // (1024 * 1024))) * 1024 * 1024,
+            max_nesting_depth=int(data.get("max-nesting-depth", MAX_NESTING_DEPTH)),
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
-from .limits import MAX_FILE_BYTES, too_deep, too_large
+from .limits import Limits, too_deep, too_large
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
@@ -32,7 +32,14 @@ class ScanOptions:
     prefilter: bool = True
 
 
-def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[Path], jobs: int = 1, prefilter: bool = True) -> Inventory:
+def load_inventory(
+    files: Sequence[SourceFile],
+    root: Path,
+    var_files: Sequence[Path],
+    jobs: int = 1,
+    prefilter: bool = True,
+    limits: Limits = Limits(),
+) -> Inventory:
     from .loaders.plan.pair import pair_plans
     from .loaders.terraform.loader import TerraformLoader
 
@@ -40,14 +47,14 @@ def load_inventory(files: Sequence[SourceFile], root: Path, var_files: Sequence[
     tf_by_dir: dict[Path, list[Path]] = {}
     tfvars_by_dir: dict[Path, list[Path]] = {}
     for f in files:
-        if (oversized := too_large(f.rel, f.path, MAX_PLAN_BYTES if f.kind == "plan" else MAX_FILE_BYTES)) is not None:
+        if (oversized := too_large(f.rel, f.path, MAX_PLAN_BYTES if f.kind == "plan" else limits.max_file_bytes)) is not None:
             inv = inv.merge(Inventory(parse_errors=(oversized,)))
         elif f.kind == "terraform":
             tf_by_dir.setdefault(f.path.parent, []).append(f.path)
         elif f.kind == "tfvars":
             tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
         else:
-            inv = inv.merge(_load_data_file(f, prefilter))
+            inv = inv.merge(_load_data_file(f, prefilter, limits))
     if tf_by_dir:
         loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
@@ -71,7 +78,7 @@ def _skipped_inventory(skipped: Sequence[Skipped], root: Path) -> Inventory:
     return Inventory(parse_errors=tuple(ParseError(Location(link_rel(s.path, root), 1, 1), s.reason) for s in skipped))
 
 
-def _load_data_file(f: SourceFile, prefilter: bool = True) -> Inventory:
+def _load_data_file(f: SourceFile, prefilter: bool = True, limits: Limits = Limits()) -> Inventory:
     try:
         text = f.path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -79,7 +86,7 @@ def _load_data_file(f: SourceFile, prefilter: bool = True) -> Inventory:
         return Inventory(parse_errors=(ParseError(Location(f.rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}"),))
     except OSError as exc:
         return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), f"cannot read file: {exc.strerror or exc}"),))
-    if f.kind != "plan" and (nested := too_deep(f.rel, text)) is not None:  # the plan decoder guards its own depth
+    if f.kind != "plan" and (nested := too_deep(f.rel, text, limits.max_nesting_depth)) is not None:  # the plan decoder guards its own depth
         return Inventory(parse_errors=(nested,))
     if f.kind == "cloudformation":
         from .loaders.sniff import template_matters
@@ -125,7 +132,8 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
     files, skipped = discover_all(focus.load_paths, root, opts.config.exclude)
-    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter).merge(_skipped_inventory(skipped, root))
+    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits)
+    inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
     active = [
         (r, opts.config.levels.get(r.id, r.level), rule_params(r, opts.config, by_id))

@@ -159,3 +159,18 @@ def test_a_closed_pipe_is_not_an_internal_error(tmp_path: Path, monkeypatch: pyt
     with os.fdopen(write_end, "w") as closed_pipe:
         rc = main(["scan", "."], stdout=closed_pipe, stderr=err)
     assert rc == 1 and err.getvalue() == ""
+
+
+def test_size_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    big = 'resource "aws_kms_key" "k" {\n  is_enabled = false\n}\n' + "# padding\n" * 130_000  # about 1.3 MB
+    (tmp_path / "main.tf").write_text(big)
+    (tmp_path / ".kmslint.yaml").write_text("select: [KMS009]\nmax-file-size-mb: 1\n")
+    _, out, _ = run("scan", ".", "--format", "json")
+    found = {(f["rule_id"], f["line"]) for f in json.loads(out)["findings"]}
+    assert found == {("KMS000", 1)}
+    (tmp_path / ".kmslint.yaml").write_text("select: [KMS009]\nmax-file-size-mb: 2\n")
+    _, out, _ = run("scan", ".", "--format", "json")
+    assert {(f["rule_id"], f["line"]) for f in json.loads(out)["findings"]} == {("KMS009", 2)}
+    (tmp_path / ".kmslint.yaml").write_text("max-file-size-mb: 0\n")
+    assert run("scan", ".")[0] == 2
