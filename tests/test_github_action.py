@@ -91,7 +91,7 @@ def runner(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_scan_step_writes_sarif_and_fails_on_the_chosen_level(runner: tuple[Path, Path]) -> None:
     workspace, temp = runner
-    inputs = {"paths": "app\nkms", "sarif-file": "kmslint.sarif", "fail-on": "error", "category": "kmslint"}
+    inputs = {"paths": "app\nkms", "sarif-file": "kmslint.sarif", "fail-on": "error", "category": "kmslint", "omit-suppressed": "false"}
     proc, outputs = run_scan_step(workspace, temp, inputs)
     assert proc.returncode == 1, proc.stderr
     assert outputs.splitlines() == ["sarif-file=kmslint.sarif"]
@@ -105,7 +105,25 @@ def test_scan_step_writes_sarif_and_fails_on_the_chosen_level(runner: tuple[Path
 
 def test_scan_step_passes_with_fail_on_none_and_no_category(runner: tuple[Path, Path]) -> None:
     workspace, temp = runner
-    proc, _ = run_scan_step(workspace, temp, {"paths": ".", "sarif-file": "out.sarif", "fail-on": "none", "category": ""})
+    proc, _ = run_scan_step(workspace, temp, {"paths": ".", "sarif-file": "out.sarif", "fail-on": "none", "category": "", "omit-suppressed": "false"})
     assert proc.returncode == 0, proc.stderr
     (run,) = json.loads((workspace / "out.sarif").read_text(encoding="utf-8"))["runs"]
     assert "automationDetails" not in run and run["results"]
+
+
+def test_scan_step_can_leave_suppressed_findings_out_of_the_upload(runner: tuple[Path, Path]) -> None:
+    workspace, temp = runner
+    (workspace / "kms" / "legacy.tf").write_text(
+        "# kmslint:ignore KMS003 -- legacy key, rotated by hand every quarter\n" + (workspace / "kms" / "legacy.tf").read_text()
+    )
+
+    def kms003_results(omit: str) -> list[dict[str, object]]:
+        inputs = {"paths": "kms", "sarif-file": "s.sarif", "fail-on": "none", "category": "", "omit-suppressed": omit}
+        proc, _ = run_scan_step(workspace, temp, inputs)
+        assert proc.returncode == 0, proc.stderr
+        (run,) = json.loads((workspace / "s.sarif").read_text(encoding="utf-8"))["runs"]
+        return [r for r in run["results"] if r["ruleId"] == "KMS003"]
+
+    kept = kms003_results("false")
+    assert len(kept) == 1 and kept[0]["suppressions"][0]["justification"].startswith("legacy key")
+    assert kms003_results("true") == []
