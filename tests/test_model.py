@@ -164,3 +164,16 @@ def test_rules_on_a_custom_event_bus_cannot_see_aws_events() -> None:
     assert rule("arn:aws:events:eu-west-1:111122223333:event-bus/default").sees_aws_events is True
     assert rule("partner-bus").sees_aws_events is False
     assert rule(UNKNOWN).sees_aws_events is UNKNOWN
+
+
+def test_planned_changes_know_which_keys_they_are_about() -> None:
+    from kmslint.model import PlannedChange
+
+    def change(rtype: str) -> PlannedChange:
+        return PlannedChange(f"{rtype}.x", "plan.json", HEADER, rtype, ("delete",))
+
+    assert change("aws_kms_key").is_primary_key and not change("aws_kms_key").is_replica_key
+    assert change("aws_kms_external_key").is_primary_key
+    assert change("aws_kms_replica_external_key").is_replica_key
+    assert change("aws_s3_bucket").key_kind is None
+    assert not change("aws_s3_bucket").is_primary_key and not change("aws_s3_bucket").is_replica_key

@@ -7,12 +7,22 @@ AWS defaults and derived facts live here, once: a loader records only what the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Mapping, Optional
 
 from .policy import Policy, default_policy
 from .values import UNKNOWN, Location, Presence, Tri, Value, tri_all, tri_not
 
 KEY_KINDS = ("key", "replica", "external", "replica-external")
+REPLICA_KINDS = frozenset({"replica", "replica-external"})
+
+# The Terraform resource types that declare a customer managed key, and the kind each declares.
+TERRAFORM_KEY_KINDS: dict[str, str] = {
+    "aws_kms_key": "key",
+    "aws_kms_external_key": "external",
+    "aws_kms_replica_key": "replica",
+    "aws_kms_replica_external_key": "replica-external",
+}
 
 SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 ENCRYPT_DECRYPT = "ENCRYPT_DECRYPT"
@@ -87,7 +97,7 @@ class Key:
 
     @property
     def is_replica(self) -> bool:
-        return self.kind in ("replica", "replica-external")
+        return self.kind in REPLICA_KINDS
 
     @property
     def is_external(self) -> bool:
@@ -237,10 +247,25 @@ class PlannedChange:
     actions: tuple[str, ...]
     before: Mapping[str, Any] = field(default_factory=dict)
     after: Mapping[str, Any] = field(default_factory=dict)
+    planned_on: Optional[date] = None  # the plan's timestamp, when it has one
 
     @property
     def deletes(self) -> bool:
         return "delete" in self.actions
+
+    @property
+    def key_kind(self) -> Optional[str]:
+        """The kind of key this change is about, or None for any other resource."""
+        return TERRAFORM_KEY_KINDS.get(self.resource_type)
+
+    @property
+    def is_primary_key(self) -> bool:
+        kind = self.key_kind
+        return kind is not None and kind not in REPLICA_KINDS
+
+    @property
+    def is_replica_key(self) -> bool:
+        return self.key_kind in REPLICA_KINDS
 
 
 @dataclass(frozen=True)

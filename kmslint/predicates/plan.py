@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from ..engine.api import Hit, Outcome, Undecided
-from ..loaders.plan.facts import KEY_RESOURCE_TYPES, PRIMARY_TYPES, REPLICA_TYPES, config_dir, normalize_address, planned_on
+from ..loaders.plan.facts import config_dir, normalize_address
 from ..model.resources import Inventory, Key, PlannedChange, PrimaryRef
 
 __all__ = ["Deletion", "earliest_loss", "ordering_outcomes", "replica_ordering"]
@@ -37,11 +37,11 @@ def replica_ordering(key: Key, params: Mapping[str, Any], inv: Inventory) -> Ite
 def ordering_outcomes(key: Key, inv: Inventory, today: Optional[date] = None) -> Iterator[Outcome]:
     """The predicate with an injectable ``today`` (used only when a plan has no timestamp)."""
     for plan, changes in _plans_of(key, inv).items():
-        primaries = [c for c in changes if c.resource_type in PRIMARY_TYPES and c.deletes]
+        primaries = [c for c in changes if c.is_primary_key and c.deletes]
         if not primaries:
             continue
         keys = _PlanKeys(plan, inv)
-        replicas = sorted((c for c in changes if c.resource_type in REPLICA_TYPES), key=lambda c: c.address)
+        replicas = sorted((c for c in changes if c.is_replica_key), key=lambda c: c.address)
         for primary in primaries:
             yield from _judge(key, _Judgement.of(plan, primary, replicas, keys), keys, today)
 
@@ -65,7 +65,7 @@ class Deletion:
 def _plans_of(key: Key, inv: Inventory) -> dict[str, list[PlannedChange]]:
     """The planned changes of KMS keys, by plan, for each plan that covers the key's unit."""
     out: dict[str, list[PlannedChange]] = {}
-    for c in [c for c in inv.planned_changes if c.resource_type in KEY_RESOURCE_TYPES]:  # plans are mostly other resources
+    for c in [c for c in inv.planned_changes if c.key_kind is not None]:  # plans are mostly other resources
         if c.unit == key.unit or config_dir(c.unit) == key.unit:
             out.setdefault(c.unit, []).append(c)
     return out
@@ -144,7 +144,7 @@ def _judge(key: Key, judgement: _Judgement, keys: _PlanKeys, today: Optional[dat
 
 
 def _start(primary: PlannedChange, today: Optional[date]) -> date:
-    return planned_on(primary) or today or date.today()
+    return primary.planned_on or today or date.today()
 
 
 # --- the message -----------------------------------------------------------------------------------

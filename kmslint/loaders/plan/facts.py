@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
 
-from ...model.resources import PlannedChange
+from ...model.resources import REPLICA_KINDS, TERRAFORM_KEY_KINDS, PlannedChange
 
 __all__ = [
     "KEY_RESOURCE_TYPES",
@@ -26,30 +25,20 @@ __all__ = [
     "planned_on",
 ]
 
-# The Terraform key types, split by role. They name the same types as the Terraform loader's
-# KEY_TYPES (tests/test_plan_loader.py checks it); spelled out here so that predicates do not
-# import the HCL parser.
-PRIMARY_TYPES = frozenset({"aws_kms_key", "aws_kms_external_key"})
-REPLICA_TYPES = frozenset({"aws_kms_replica_key", "aws_kms_replica_external_key"})
+# The Terraform key types, split by role, as the model defines them.
+PRIMARY_TYPES = frozenset(t for t, kind in TERRAFORM_KEY_KINDS.items() if kind not in REPLICA_KINDS)
+REPLICA_TYPES = frozenset(t for t, kind in TERRAFORM_KEY_KINDS.items() if kind in REPLICA_KINDS)
 KEY_RESOURCE_TYPES = PRIMARY_TYPES | REPLICA_TYPES
 
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 
 
-@dataclass(frozen=True)
-class PlanChange(PlannedChange):
-    """A ``resource_changes`` entry, plus the day the plan was made (its ``timestamp``).
-
-    ``unit`` is the plan file (its relative path), even when the plan's resources are paired
-    with the HCL of its directory: two plans of one configuration stay apart.
-    """
-
-    planned_on: Optional[date] = None
+PlanChange = PlannedChange  # a ``resource_changes`` entry; the model carries its ``planned_on`` day
 
 
 def planned_on(change: PlannedChange) -> Optional[date]:
     """The day the plan holding ``change`` was made, when the plan says so."""
-    return change.planned_on if isinstance(change, PlanChange) else None
+    return change.planned_on
 
 
 def normalize_address(address: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from ...model.policy import Policy
-from ...model.resources import Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef
+from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool
 from .convert import as_str, model_value, policy_from_value
@@ -24,12 +24,7 @@ from .parallel import directory_matters, parse_files, read_text
 from .policydoc import policy_document
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
 
-KEY_TYPES = {
-    "aws_kms_key": "key",
-    "aws_kms_external_key": "external",
-    "aws_kms_replica_key": "replica",
-    "aws_kms_replica_external_key": "replica-external",
-}
+KEY_TYPES = TERRAFORM_KEY_KINDS  # resource type -> key kind (the model owns the mapping)
 
 # Terraform argument -> (model attribute, conversion)
 KEY_ARGS: dict[str, tuple[str, str]] = {
