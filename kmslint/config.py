@@ -25,8 +25,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-import yaml
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10 reads .kmslint.yaml only
@@ -116,20 +114,27 @@ def find_config(start: Path) -> Optional[Path]:
 # --- reading and validating ----------------------------------------------------------------------
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe loading without aliases: a configuration needs none, and nine nested aliases ("billion
-    laughs") expand into 387 million nodes that validation would walk for hours."""
+def _no_alias_loader(text: str) -> Any:
+    """A safe YAML loader that refuses aliases: a configuration needs none, and nine nested aliases
+    ("billion laughs") expand into 387 million nodes that validation would walk for hours.
+    PyYAML is imported here, not at start-up: most scans have no configuration file."""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
-            raise yaml.YAMLError(f"line {mark.line + 1}: aliases (*name) are not allowed in kmslint configuration")
-        return super().compose_node(parent, index)
+    class _NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+                raise yaml.YAMLError(f"line {mark.line + 1}: aliases (*name) are not allowed in kmslint configuration")
+            return super().compose_node(parent, index)
+
+    return _NoAliasLoader(text)
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml
+
     try:
-        loader = _NoAliasLoader(path.read_text("utf-8"))
+        loader = _no_alias_loader(path.read_text("utf-8"))
         try:
             return loader.get_single_data()
         finally:

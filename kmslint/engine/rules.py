@@ -7,13 +7,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-import yaml
 
-_SCHEMA_FILE = "rule_schema.json"
+_SCHEMA_FILE = Path(__file__).with_name("rule_schema.json")
 
 
 class RuleError(Exception):
@@ -65,7 +63,7 @@ class Rule:
 
 def rules_dir() -> Path:
     """``rules/`` ships inside the wheel as ``kmslint/rules_data``; in a checkout it is the repo's."""
-    packaged = Path(str(resources.files("kmslint"))) / "rules_data"
+    packaged = Path(__file__).resolve().parents[1] / "rules_data"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "rules"
@@ -73,7 +71,7 @@ def rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def rule_schema() -> Mapping[str, Any]:
-    return json.loads(resources.files("kmslint.engine").joinpath(_SCHEMA_FILE).read_text("utf-8"))  # type: ignore[no-any-return]
+    return json.loads(_SCHEMA_FILE.read_text("utf-8"))  # type: ignore[no-any-return]
 
 
 def validate_rule_data(data: Any, source: str) -> None:
@@ -128,6 +126,8 @@ def rule_from_data(data: Mapping[str, Any], source: str, validate: bool = True) 
 
 
 def _read_rule_data(path: Path) -> Any:
+    import yaml  # only when the per-user catalog cache misses: a warm start reads JSON
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
     try:
         data = yaml.load(path.read_text("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
@@ -150,7 +150,7 @@ def load_rule_file(path: Path) -> Rule:
 
 
 def _catalog_digest(paths: list[Path]) -> str:
-    digest = hashlib.sha256(resources.files("kmslint.engine").joinpath(_SCHEMA_FILE).read_bytes())
+    digest = hashlib.sha256(_SCHEMA_FILE.read_bytes())
     for p in paths:
         digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     return digest.hexdigest()[:24]
