@@ -30,22 +30,6 @@ def test_parallel_and_prefilter_give_identical_findings(monkeypatch: pytest.Monk
         assert findings(case, jobs=1, prefilter=True) == baseline, case
 
 
-def test_prefilter_skips_directories_that_cannot_matter(tmp_path: Path) -> None:
-    (tmp_path / "vpc").mkdir()
-    (tmp_path / "vpc" / "main.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
-    (tmp_path / "kms").mkdir()
-    (tmp_path / "kms" / "main.tf").write_text('resource "aws_kms_key" "k" {}\n')
-    (tmp_path / "kms" / "variables.tf").write_text('variable "x" {\n  default = 1\n}\n')
-    assert parallel.directory_matters([tmp_path / "kms" / "main.tf", tmp_path / "kms" / "variables.tf"])
-    assert not parallel.directory_matters([tmp_path / "vpc" / "main.tf"])
-
-
-def test_undecodable_files_are_never_skipped(tmp_path: Path) -> None:
-    bad = tmp_path / "x.tf"
-    bad.write_bytes(b"\xff\xfe\x00garbage")
-    assert parallel.directory_matters([bad])
-
-
 def test_parallel_parse_keeps_parse_errors_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
     good, bad = tmp_path / "good.tf", tmp_path / "bad.tf"
@@ -70,3 +54,21 @@ def test_templates_without_kms_or_monitoring_never_import_cfn_lint(tmp_path: Pat
     env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_warm_terraform_run_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """A pre-commit run on a few .tf files pays for every import. Once the per-user cache holds
+    the validated rules, it needs no YAML, JSON Schema, cfn-lint or process pool."""
+    import subprocess
+    import sys
+
+    (tmp_path / "kms.tf").write_text('resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n')
+    code = (
+        "import sys; from kmslint.cli import main; code = main(['scan', 'kms.tf', '--format', 'json'], stdout=open('/dev/null', 'w')); "
+        "print(code, sorted(m for m in ('yaml', 'jsonschema', 'cfnlint', 'multiprocessing', 'concurrent.futures') if m in sys.modules))"
+    )
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert cold.stdout.split(" ", 1)[0] == "1" and "'yaml'" in cold.stdout, cold.stdout + cold.stderr  # KMS findings; rules read
+    assert warm.stdout.strip() == "1 []", warm.stdout + warm.stderr

@@ -20,7 +20,8 @@ from .convert import as_str, model_value, policy_from_value
 from .evaluate import Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Traversal, parse
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
-from .parallel import directory_matters, parse_files, read_text
+from .parallel import parse_files
+from .prefilter import read_text, relevant_directories
 from .policydoc import policy_document
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
 
@@ -136,9 +137,10 @@ class TerraformLoader:
 
     # --- entry -------------------------------------------------------------------------------
 
-    def load(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]]) -> Inventory:
+    def load(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]], keep: frozenset[Path] = frozenset()) -> Inventory:
+        """``keep``: directories parsed even if the prefilter finds nothing in them (a plan's)."""
         if self.prefilter:
-            tf_by_dir = {d: fs for d, fs in tf_by_dir.items() if directory_matters(fs)}
+            tf_by_dir = relevant_directories(tf_by_dir, self.scan_root, keep)
         parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs)
         for directory, files in sorted(tf_by_dir.items()):
             self.module(directory, files, parsed)

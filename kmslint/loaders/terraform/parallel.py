@@ -1,14 +1,11 @@
-"""Parsing many Terraform files: a cheap relevance check, then one process per core.
+"""Parsing many Terraform files: one process per core when there are enough of them.
 
 Results are keyed by path, so the output does not depend on the order workers finish in.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import re
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Union
 
@@ -16,33 +13,10 @@ from ...model.resources import ParseError
 from ...limits import too_large
 from ...model.values import Location
 from .hcl import Body, HclSyntaxError, parse
+from .prefilter import read_text
 
 ParseOutcome = Union[Body, ParseError]
 PARALLEL_THRESHOLD = 48  # below this many files, starting workers costs more than it saves
-
-# A directory matters if it declares a KMS or monitoring resource, or calls a module (which
-# may declare one). Variables, locals and policy documents only matter next to those.
-_RELEVANT = re.compile(r"aws_kms_|aws_cloudwatch_(log_metric_filter|metric_alarm|event_)|^\s*module\s+\"", re.M)
-
-
-def read_text(path: Path) -> str:
-    """UTF-8 with an optional BOM; CRLF is handled by the parser."""
-    return path.read_bytes().decode("utf-8-sig")
-
-
-def directory_matters(files: list[Path]) -> bool:
-    """Cheap text check: can any file of this module directory contribute to a finding?
-
-    A file that cannot be read or decoded counts as relevant, so that it is parsed and its
-    problem is reported (KMS000) rather than silently skipped.
-    """
-    for path in files:
-        try:
-            if _RELEVANT.search(read_text(path)):
-                return True
-        except (OSError, UnicodeDecodeError):
-            return True
-    return False
 
 
 def parse_file(path: Path, rel: str) -> ParseOutcome:
@@ -65,7 +39,12 @@ def _parse_pair(item: tuple[Path, str]) -> ParseOutcome:
 
 def parse_files(items: list[tuple[Path, str]], jobs: int) -> dict[Path, ParseOutcome]:
     """Parse every (path, rel) pair, in parallel when there are enough files to pay for it."""
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+        return {path: parse_file(path, rel) for path, rel in items}
+    import multiprocessing  # here, not at start-up: a pre-commit run on a few files never forks
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return {path: parse_file(path, rel) for path, rel in items}
     ctx = multiprocessing.get_context("fork")  # workers inherit the loaded grammar
     with ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1), mp_context=ctx) as pool:
