@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kmslint.engine.rules import RuleError, load_rules, rule_from_data, rules_dir
-from kmslint.predicates import PREDICATES
+from kmslint.predicates import PREDICATES, resolve
 
 CATALOG = Path(__file__).resolve().parent.parent / "rules"
 EXPECTED = {
@@ -43,6 +43,12 @@ def test_every_named_predicate_exists() -> None:
     for r in load_rules(CATALOG):
         for c in r.checks:
             assert not c.predicate or c.predicate in PREDICATES, (r.id, c.predicate)
+
+
+def test_every_registered_predicate_resolves_to_a_function() -> None:
+    """The registry imports lazily, so a misspelt module or function would only fail mid-scan."""
+    for name in PREDICATES:
+        assert callable(resolve(name)), name
 
 
 def test_unknown_keys_are_errors() -> None:

@@ -29,8 +29,6 @@ from .cloudtrail import (
     eventbridge_event,
     pending_deletion_record,
 )
-from .event_pattern import EventPatternError, event_pattern_matches
-from .filter_pattern import FilterPatternError, parse_filter_pattern
 
 __all__ = [
     "CIS_FILTER_PATTERN",
@@ -192,6 +190,8 @@ def _judge(matches: Callable[[Mapping[str, Any]], bool], probes: ProbeSet) -> Pa
 
 def judge_filter_pattern(pattern: str, probes: ProbeSet) -> PatternVerdict:
     """Evaluate one CloudWatch Logs filter pattern against ``probes``."""
+    from .filter_pattern import FilterPatternError, parse_filter_pattern  # only scans with a metric filter need it
+
     try:
         parsed = parse_filter_pattern(pattern)
     except FilterPatternError as exc:
@@ -201,6 +201,8 @@ def judge_filter_pattern(pattern: str, probes: ProbeSet) -> PatternVerdict:
 
 def judge_event_pattern(pattern: Mapping[str, Any], probes: ProbeSet) -> PatternVerdict:
     """Evaluate one EventBridge event pattern against ``probes`` wrapped as EventBridge events."""
+    from .event_pattern import EventPatternError, event_pattern_matches  # only scans with an event rule need it
+
     try:
         return _judge(lambda record: event_pattern_matches(pattern, eventbridge_event(record)), probes)
     except EventPatternError as exc:

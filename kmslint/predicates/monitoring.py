@@ -33,7 +33,6 @@ from ..monitoring.coverage import (
     judge_filter_pattern,
     pending_deletion_probes,
 )
-from ..monitoring.event_pattern import EventPatternError, parse_event_pattern
 
 __all__ = ["deletion_alarm", "pending_deletion_alarm"]
 
@@ -267,6 +266,8 @@ def _event_pattern(value: Any) -> Mapping[str, Any] | str:
     if isinstance(value, Mapping):
         return value
     if isinstance(value, str):
+        from ..monitoring.event_pattern import EventPatternError, parse_event_pattern
+
         try:
             return parse_event_pattern(value)
         except EventPatternError as exc:
