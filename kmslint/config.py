@@ -25,11 +25,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 reads .kmslint.yaml only
-    tomllib = None
-
 from .engine.rules import Parameter, Rule
 from .limits import MAX_FILE_BYTES, MAX_NESTING_DEPTH, Limits
 
@@ -82,7 +77,17 @@ class Config:
 # --- finding the file --------------------------------------------------------------------------
 
 
+def _tomllib() -> Any:
+    """``tomllib``, imported only when a pyproject.toml is met; None before Python 3.11."""
+    if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10 reads .kmslint.yaml only
+        return None
+    import tomllib
+
+    return tomllib
+
+
 def _has_tool_table(pyproject: Path) -> bool:
+    tomllib = _tomllib()
     if tomllib is None:
         return False
     try:
@@ -144,6 +149,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _read_pyproject(path: Path) -> Any:
+    tomllib = _tomllib()
     if tomllib is None:
         raise ConfigError(f"{path}: reading [tool.kmslint] needs Python 3.11 or later; use .kmslint.yaml")
     try:
