@@ -56,7 +56,7 @@ def load_inventory(
         else:
             inv = inv.merge(_load_data_file(f, prefilter, limits))
     if tf_by_dir:
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter)
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter, limits.max_file_bytes)
         plan_dirs = frozenset(f.path.parent for f in files if f.kind == "plan")
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir, plan_dirs))
     return _with_policy_errors(pair_plans(inv))

@@ -174,3 +174,20 @@ def test_size_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert {(f["rule_id"], f["line"]) for f in json.loads(out)["findings"]} == {("KMS009", 2)}
     (tmp_path / ".kmslint.yaml").write_text("max-file-size-mb: 0\n")
     assert run("scan", ".")[0] == 2
+
+
+def test_size_limit_applies_to_a_module_reached_only_through_a_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """vendor/ is excluded from discovery, so only the module call reads it: the configured limit
+    must hold there too, not the 10 MB default."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text('module "k" {\n  source = "./vendor/kms"\n}\n')
+    (tmp_path / "vendor" / "kms").mkdir(parents=True)
+    big = 'resource "aws_kms_key" "k" {\n  is_enabled = false\n}\n' + "# padding\n" * 130_000  # about 1.3 MB
+    (tmp_path / "vendor" / "kms" / "main.tf").write_text(big)
+    (tmp_path / ".kmslint.yaml").write_text('select: [KMS009]\nexclude: ["vendor/*"]\nmax-file-size-mb: 1\n')
+    _, out, _ = run("scan", ".", "--format", "json")
+    found = {(f["rule_id"], f["path"], f["line"]) for f in json.loads(out)["findings"]}
+    assert found == {("KMS000", "vendor/kms/main.tf", 1)}
+    (tmp_path / ".kmslint.yaml").write_text('select: [KMS009]\nexclude: ["vendor/*"]\nmax-file-size-mb: 2\n')
+    _, out, _ = run("scan", ".", "--format", "json")
+    assert {(f["rule_id"], f["path"], f["line"]) for f in json.loads(out)["findings"]} == {("KMS009", "vendor/kms/main.tf", 2)}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
+from ...limits import MAX_FILE_BYTES
 from ...model.policy import Policy
 from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef
 from ...model.values import UNKNOWN, Location, Presence, Value
@@ -57,8 +58,10 @@ class _Unit:
 
 
 class TerraformLoader:
-    def __init__(self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, prefilter: bool = True) -> None:
-        self.jobs, self.prefilter = jobs, prefilter
+    def __init__(
+        self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, prefilter: bool = True, max_file_bytes: int = MAX_FILE_BYTES
+    ) -> None:
+        self.jobs, self.prefilter, self.max_file_bytes = jobs, prefilter, max_file_bytes
         self.scan_root = scan_root.resolve()
         self.rel_of = rel_of
         self.var_files = var_files
@@ -78,7 +81,7 @@ class TerraformLoader:
         # A module reached only through a call was not discovered: keep its symlinks inside the root too.
         inside = (p for p in directory.glob("*.tf") if p.is_file() and p.resolve().is_relative_to(self.scan_root))
         tf_files = files if files is not None else sorted(inside)
-        mdef = load_module_dir(directory, self.rel_of, tf_files, parsed)
+        mdef = load_module_dir(directory, self.rel_of, tf_files, parsed, self.max_file_bytes)
         self.modules[directory] = mdef
         self.errors.extend(mdef.parse_errors)
         return mdef
@@ -141,7 +144,7 @@ class TerraformLoader:
         """``keep``: directories parsed even if the prefilter finds nothing in them (a plan's)."""
         if self.prefilter:
             tf_by_dir = relevant_directories(tf_by_dir, self.scan_root, keep)
-        parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs)
+        parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs, self.max_file_bytes)
         for directory, files in sorted(tf_by_dir.items()):
             self.module(directory, files, parsed)
         roots = root_modules({d.resolve(): set(self.modules[d.resolve()].local_sources().values()) for d in tf_by_dir})

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from ...limits import MAX_FILE_BYTES
 from ...model.resources import ParseError
 from ...model.values import Location
 from .hcl import Attribute, Block, Body, Expr, Lit
@@ -63,7 +64,9 @@ class ModuleDef:
         return out
 
 
-def load_module_dir(directory: Path, rel_of: "Any", files: list[Path], parsed: "Optional[dict[Path, Any]]" = None) -> ModuleDef:
+def load_module_dir(
+    directory: Path, rel_of: "Any", files: list[Path], parsed: "Optional[dict[Path, Any]]" = None, max_bytes: int = MAX_FILE_BYTES
+) -> ModuleDef:
     """Build a module from its files; a file that failed to parse becomes a ParseError."""
     from .parallel import parse_file
 
@@ -71,7 +74,7 @@ def load_module_dir(directory: Path, rel_of: "Any", files: list[Path], parsed: "
     for path in sorted(files):
         rel = rel_of(path)
         mdef.files.append(rel)
-        outcome = parsed[path] if parsed is not None and path in parsed else parse_file(path, rel)
+        outcome = parsed[path] if parsed is not None and path in parsed else parse_file(path, rel, max_bytes)
         if isinstance(outcome, ParseError):
             mdef.parse_errors.append(outcome)
         else:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Union
 
 from ...model.resources import ParseError
-from ...limits import too_large
+from ...limits import MAX_FILE_BYTES, too_large
 from ...model.values import Location
 from .hcl import Body, HclSyntaxError, parse
 from .prefilter import read_text
@@ -19,8 +19,8 @@ ParseOutcome = Union[Body, ParseError]
 PARALLEL_THRESHOLD = 48  # below this many files, starting workers costs more than it saves
 
 
-def parse_file(path: Path, rel: str) -> ParseOutcome:
-    if (oversized := too_large(rel, path)) is not None:  # module files reached by a call skip discovery's check
+def parse_file(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> ParseOutcome:
+    if (oversized := too_large(rel, path, max_bytes)) is not None:  # module files reached by a call skip discovery's check
         return oversized
     try:
         return parse(read_text(path), rel)
@@ -33,20 +33,21 @@ def parse_file(path: Path, rel: str) -> ParseOutcome:
         return ParseError(Location(rel, 1, 1), f"cannot read file: {exc.strerror or exc}")
 
 
-def _parse_pair(item: tuple[Path, str]) -> ParseOutcome:
+def _parse_item(item: tuple[Path, str, int]) -> ParseOutcome:
     return parse_file(*item)
 
 
-def parse_files(items: list[tuple[Path, str]], jobs: int) -> dict[Path, ParseOutcome]:
+def parse_files(items: list[tuple[Path, str]], jobs: int, max_bytes: int = MAX_FILE_BYTES) -> dict[Path, ParseOutcome]:
     """Parse every (path, rel) pair, in parallel when there are enough files to pay for it."""
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
-        return {path: parse_file(path, rel) for path, rel in items}
+        return {path: parse_file(path, rel, max_bytes) for path, rel in items}
     import multiprocessing  # here, not at start-up: a pre-commit run on a few files never forks
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return {path: parse_file(path, rel) for path, rel in items}
+        return {path: parse_file(path, rel, max_bytes) for path, rel in items}
     ctx = multiprocessing.get_context("fork")  # workers inherit the loaded grammar
     with ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1), mp_context=ctx) as pool:
-        results = list(pool.map(_parse_pair, items, chunksize=max(1, len(items) // (jobs * 4))))
+        work = [(path, rel, max_bytes) for path, rel in items]
+        results = list(pool.map(_parse_item, work, chunksize=max(1, len(items) // (jobs * 4))))
     return {path: result for (path, _), result in zip(items, results)}
