@@ -11,12 +11,14 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Optional, Sequence, TextIO
 
 from . import __version__
-from .config import Config, ConfigError, load_config
-from .engine.rules import Rule, RuleError, load_rules
-from .findings import LEVEL_RANK, ScanResult
+
+if TYPE_CHECKING:  # the modules themselves are imported once the command needs them: --version needs none
+    from .config import Config
+    from .engine.rules import Rule
+    from .findings import ScanResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -70,6 +72,9 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
     if argv[:1] == ["--version"]:
         stdout.write(f"kmslint {__version__}\n")
         return EXIT_OK
+    from .config import ConfigError
+    from .engine.rules import RuleError, load_rules
+
     try:
         args = build_parser().parse_args(argv)
         if args.command == "checkov-pack":
@@ -124,6 +129,7 @@ def _explain(rules: Sequence[Rule], rule_id: str, stdout: TextIO, stderr: TextIO
 
 
 def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stderr: TextIO) -> int:
+    from .config import load_config
     from .scan import ScanOptions, run_scan
 
     paths = tuple(Path(p) for p in args.paths)
@@ -162,6 +168,8 @@ def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stder
 def _exit_code(result: ScanResult, fail_on: str) -> int:
     if result.errors:
         return EXIT_ERROR
+    from .findings import LEVEL_RANK
+
     threshold = LEVEL_RANK[fail_on]
     return EXIT_FINDINGS if any(LEVEL_RANK[f.level] >= threshold for f in result.findings) else EXIT_OK
 

@@ -72,3 +72,15 @@ def test_a_warm_terraform_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert cold.stdout.split(" ", 1)[0] == "1" and "'yaml'" in cold.stdout, cold.stdout + cold.stderr  # KMS findings; rules read
     assert warm.stdout.strip() == "1 []", warm.stdout + warm.stderr
+
+
+def test_version_imports_nothing_it_does_not_need() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from kmslint.cli import main; main(['--version']); print(sorted(m for m in sys.modules if m.startswith(('kmslint', 'yaml', 'lark', 'hcl2'))))"
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    from kmslint import __version__
+
+    assert out.stdout.splitlines() == [f"kmslint {__version__}", "['kmslint', 'kmslint.cli']"], out.stdout + out.stderr
