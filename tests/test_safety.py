@@ -352,7 +352,7 @@ def broken_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(rules_dir(), rules)
     (rules / "KMS099-test-broken-check.yaml").write_text(BROKEN_RULE)
     monkeypatch.setitem(predicates.PREDICATES, "test.broken_on_one_file", broken_on_one_file)
-    monkeypatch.setattr("kmslint.cli.load_rules", lambda: load_rules(rules))
+    monkeypatch.setattr("kmslint.engine.rules.load_rules", lambda: load_rules(rules))  # the CLI imports it when it runs
     return rules
 
 
