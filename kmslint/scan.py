@@ -41,7 +41,7 @@ def load_inventory(
     limits: Limits = Limits(),
 ) -> Inventory:
     from .loaders.plan.pair import pair_plans
-    from .loaders.terraform.loader import TerraformLoader
+    from .loaders.terraform.prefilter import relevant_directories
 
     inv = Inventory()
     tf_by_dir: dict[Path, list[Path]] = {}
@@ -55,10 +55,13 @@ def load_inventory(
             tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
         else:
             inv = inv.merge(_load_data_file(f, prefilter, limits))
+    if tf_by_dir and prefilter:  # a plan's directory stays: its keys pair with that HCL
+        tf_by_dir = relevant_directories(tf_by_dir, root, frozenset(f.path.parent for f in files if f.kind == "plan"))
     if tf_by_dir:
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, prefilter, limits.max_file_bytes)
-        plan_dirs = frozenset(f.path.parent for f in files if f.kind == "plan")
-        inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir, plan_dirs))
+        from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
+
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes)
+        inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
     return _with_policy_errors(pair_plans(inv))
 
 

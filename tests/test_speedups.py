@@ -84,3 +84,18 @@ def test_version_imports_nothing_it_does_not_need() -> None:
     from kmslint import __version__
 
     assert out.stdout.splitlines() == [f"kmslint {__version__}", "['kmslint', 'kmslint.cli']"], out.stdout + out.stderr
+
+
+def test_a_change_outside_kms_code_never_loads_the_terraform_parser(tmp_path: Path) -> None:
+    """Most commits touch no KMS code: the pre-commit run then answers from the text check alone."""
+    import subprocess
+    import sys
+
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    code = (
+        "import sys; from kmslint.cli import main; code = main(['scan', 'main.tf'], stdout=open('/dev/null', 'w')); "
+        "print(code, sorted(m for m in ('lark', 'hcl2', 'kmslint.loaders.terraform.loader') if m in sys.modules))"
+    )
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.stdout.strip() == "0 []", out.stdout + out.stderr

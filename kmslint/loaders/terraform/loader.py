@@ -22,7 +22,7 @@ from .evaluate import Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Traversal, parse
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
 from .parallel import parse_files
-from .prefilter import read_text, relevant_directories
+from .prefilter import read_text
 from .policydoc import policy_document
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
 
@@ -58,10 +58,8 @@ class _Unit:
 
 
 class TerraformLoader:
-    def __init__(
-        self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, prefilter: bool = True, max_file_bytes: int = MAX_FILE_BYTES
-    ) -> None:
-        self.jobs, self.prefilter, self.max_file_bytes = jobs, prefilter, max_file_bytes
+    def __init__(self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, max_file_bytes: int = MAX_FILE_BYTES) -> None:
+        self.jobs, self.max_file_bytes = jobs, max_file_bytes
         self.scan_root = scan_root.resolve()
         self.rel_of = rel_of
         self.var_files = var_files
@@ -140,10 +138,8 @@ class TerraformLoader:
 
     # --- entry -------------------------------------------------------------------------------
 
-    def load(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]], keep: frozenset[Path] = frozenset()) -> Inventory:
-        """``keep``: directories parsed even if the prefilter finds nothing in them (a plan's)."""
-        if self.prefilter:
-            tf_by_dir = relevant_directories(tf_by_dir, self.scan_root, keep)
+    def load(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]]) -> Inventory:
+        """Every directory of ``tf_by_dir`` (the caller drops those that cannot matter: ``prefilter``)."""
         parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs, self.max_file_bytes)
         for directory, files in sorted(tf_by_dir.items()):
             self.module(directory, files, parsed)
