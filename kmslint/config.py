@@ -18,7 +18,6 @@ JSON Schema on load; rule ids and parameters are checked against the catalog wit
 
 from __future__ import annotations
 
-import difflib
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -173,6 +172,8 @@ def _key_path(parts: Iterable[Any]) -> str:
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
+    import difflib  # only a configuration with a mistake needs it
+
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
