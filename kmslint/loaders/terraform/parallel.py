@@ -12,7 +12,7 @@ from typing import Union
 from ...model.resources import ParseError
 from ...limits import MAX_FILE_BYTES, too_large
 from ...model.values import Location
-from .hcl import Body, HclSyntaxError, parse
+from .hcl import Body, HclSyntaxError, hcl_parser, parse
 from .prefilter import read_text
 
 ParseOutcome = Union[Body, ParseError]
@@ -46,7 +46,8 @@ def parse_files(items: list[tuple[Path, str]], jobs: int, max_bytes: int = MAX_F
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return {path: parse_file(path, rel, max_bytes) for path, rel in items}
-    ctx = multiprocessing.get_context("fork")  # workers inherit the loaded grammar
+    hcl_parser()  # load (or build and cache) the grammar once, here: the forked workers inherit it
+    ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1), mp_context=ctx) as pool:
         work = [(path, rel, max_bytes) for path, rel in items]
         results = list(pool.map(_parse_item, work, chunksize=max(1, len(items) // (jobs * 4))))
