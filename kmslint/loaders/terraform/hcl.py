@@ -163,7 +163,7 @@ def hcl_parser() -> "Lark":
     nodes of real and fixture files). The compiled grammar is kept in kmslint's per-user cache
     with ``Lark.save``/``Lark.load``, named by the grammar text and the lark, python-hcl2 and
     Python versions, and written atomically, so parallel workers never read half a file. Without a
-    cache directory (``KMSLINT_NO_CACHE``) the grammar is compiled on every run (about 2 s).
+    cache directory (``KMSLINT_NO_CACHE``) the grammar is compiled on every run (about 2 s here).
     """
     import hashlib
     import sys
