@@ -3,7 +3,10 @@ relevance prefilter, on every fixture (issue 8). Timing itself is measured in be
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -40,47 +43,43 @@ def test_parallel_parse_keeps_parse_errors_per_file(tmp_path: Path, monkeypatch:
     assert isinstance(out[bad], parallel.ParseError) and out[bad].location.path == "bad.tf"
 
 
-def test_templates_without_kms_or_monitoring_never_import_cfn_lint(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    (tmp_path / "bucket.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n")
-    code = (
-        "import sys; from pathlib import Path; from kmslint.scan import ScanOptions, run_scan; "
-        "from kmslint.engine.rules import load_rules; "
-        f"run_scan(ScanOptions((Path({str(tmp_path)!r}),), Path({str(tmp_path)!r})), load_rules()); "
-        "print('cfnlint' in sys.modules)"
-    )
+def fresh_python(code: str, cwd: Path, cache: Optional[Path] = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter with this checkout importable: what a user's process imports
+    is only visible from a clean start."""
     env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert out.stdout.strip() == "False", out.stderr
+    if cache is not None:
+        env["XDG_CACHE_HOME"] = str(cache)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+def scan_and_list(args: str, modules: tuple[str, ...]) -> str:
+    """Code that runs ``kmslint <args>`` and prints its exit code and which of ``modules`` it imported."""
+    return (
+        f"import sys; from kmslint.cli import main; code = main({args.split()!r}, stdout=open('/dev/null', 'w')); "
+        f"print(code, sorted(m for m in {modules!r} if m in sys.modules))"
+    )
+
+
+def test_templates_without_kms_or_monitoring_never_import_cfn_lint(tmp_path: Path) -> None:
+    (tmp_path / "bucket.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    out = fresh_python(scan_and_list("scan bucket.yaml", ("cfnlint",)), tmp_path)
+    assert out.stdout.strip() == "0 []", out.stdout + out.stderr
 
 
 def test_a_warm_terraform_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     """A pre-commit run on a few .tf files pays for every import. Once the per-user cache holds
     the validated rules, it needs no YAML, JSON Schema, cfn-lint or process pool."""
-    import subprocess
-    import sys
-
     (tmp_path / "kms.tf").write_text('resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n')
-    code = (
-        "import sys; from kmslint.cli import main; code = main(['scan', 'kms.tf', '--format', 'json'], stdout=open('/dev/null', 'w')); "
-        "print(code, sorted(m for m in ('yaml', 'jsonschema', 'cfnlint', 'multiprocessing', 'concurrent.futures') if m in sys.modules))"
-    )
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
-    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    code = scan_and_list("scan kms.tf --format json", ("yaml", "jsonschema", "cfnlint", "multiprocessing", "concurrent.futures"))
+    cold = fresh_python(code, tmp_path, tmp_path / "cache")
+    warm = fresh_python(code, tmp_path, tmp_path / "cache")
     assert cold.stdout.split(" ", 1)[0] == "1" and "'yaml'" in cold.stdout, cold.stdout + cold.stderr  # KMS findings; rules read
     assert warm.stdout.strip() == "1 []", warm.stdout + warm.stderr
 
 
-def test_version_imports_nothing_it_does_not_need() -> None:
-    import subprocess
-    import sys
-
+def test_version_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
     code = "import sys; from kmslint.cli import main; main(['--version']); print(sorted(m for m in sys.modules if m.startswith(('kmslint', 'yaml', 'lark', 'hcl2'))))"
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    out = fresh_python(code, tmp_path)
     from kmslint import __version__
 
     assert out.stdout.splitlines() == [f"kmslint {__version__}", "['kmslint', 'kmslint.cli']"], out.stdout + out.stderr
@@ -88,14 +87,6 @@ def test_version_imports_nothing_it_does_not_need() -> None:
 
 def test_a_change_outside_kms_code_never_loads_the_terraform_parser(tmp_path: Path) -> None:
     """Most commits touch no KMS code: the pre-commit run then answers from the text check alone."""
-    import subprocess
-    import sys
-
     (tmp_path / "main.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
-    code = (
-        "import sys; from kmslint.cli import main; code = main(['scan', 'main.tf'], stdout=open('/dev/null', 'w')); "
-        "print(code, sorted(m for m in ('lark', 'hcl2', 'kmslint.loaders.terraform.loader') if m in sys.modules))"
-    )
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    out = fresh_python(scan_and_list("scan main.tf", ("lark", "hcl2", "kmslint.loaders.terraform.loader")), tmp_path, tmp_path / "cache")
     assert out.stdout.strip() == "0 []", out.stdout + out.stderr
