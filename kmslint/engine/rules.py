@@ -10,7 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-
 _SCHEMA_FILE = Path(__file__).with_name("rule_schema.json")
 
 

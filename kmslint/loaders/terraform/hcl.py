@@ -1,9 +1,10 @@
 """The one adapter over python-hcl2: HCL text -> kmslint's small, typed HCL syntax tree.
 
-python-hcl2's public API gives no positions in 8.x (``with_meta`` is empty), so this module
-reads the raw Lark parse tree from ``hcl2.parses_to_tree``, which carries line and column for
-every node, and converts it into the dataclasses below. Nothing else in kmslint imports hcl2 or
-knows its grammar rule names; a python-hcl2 upgrade touches this file only.
+python-hcl2's public API gives no positions in 8.x (``with_meta`` is empty), so this module runs
+python-hcl2's grammar and post-lexer in a Lark parser (:func:`hcl_parser`), reads the raw parse
+tree, whose tokens carry line and column, and converts it into the dataclasses below. Nothing
+else in kmslint imports hcl2 or knows its grammar rule names; a python-hcl2 upgrade touches this
+file only.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def hcl_parser() -> "Lark":
 
     It is python-hcl2's ``parser()`` except for ``propagate_positions``: lark computes a position
     for every tree node, which is 35-40 % of parse time, while kmslint needs positions only for the
-    nodes it reports; :func:`_span` reads those from the tokens (verified identical on 240,000
+    nodes it reports; :func:`_edge_token` reads those from the tokens (verified identical on 240,000
     nodes of real and fixture files). The compiled grammar is kept in kmslint's per-user cache
     with ``Lark.save``/``Lark.load``, named by the grammar text and the lark, python-hcl2 and
     Python versions, and written atomically, so parallel workers never read half a file. Without a
@@ -332,7 +333,7 @@ class _Converter:
         first, last = self.loc(heads[0]), self.loc(heads[-1])
         header = Location(self.path, first.line, first.column, last.end_line, last.end_column)
         closing = _edge_token(node, first=False)
-        return Block(names[0], tuple(names[1:]), self.body(body) if body is not None else Body(), header, closing.end_line or 0 if closing else 0)
+        return Block(names[0], tuple(names[1:]), self.body(body) if body is not None else Body(), header, (closing.end_line or 0) if closing else 0)
 
     def name(self, node: Union[LarkTree, Token]) -> str:
         if isinstance(node, Token):
