@@ -27,7 +27,7 @@ class Skipped:
 class SourceFile:
     path: Path  # absolute
     rel: str  # relative to the scan root, forward slashes
-    kind: str  # terraform | tfvars | cloudformation | policy | plan
+    kind: str  # terraform | terraform-json | tfvars | cloudformation | policy | plan
 
 
 def rel_path(path: Path, root: Path) -> str:
@@ -84,6 +84,8 @@ def classify(path: Path) -> Optional[str]:
         return "terraform"
     if name.endswith(".tfvars"):
         return "tfvars"
+    if name.endswith(".tf.json"):
+        return "terraform-json"  # recognised, not parsed: see scan.unsupported_terraform_json
     if name.endswith(DATA_EXTS):
         return _sniff_data(path)
     return None

@@ -28,6 +28,15 @@ _DECLARES = re.compile(r"aws_kms_|aws_cloudwatch_(?:log_metric_filter|metric_ala
 _LOCAL_SOURCE = re.compile(r"\bsource\s*=\s*\"(\.\.?(?:/[^\"]*)?)\"")
 
 
+def first_declaration(text: str) -> Optional[tuple[int, int]]:
+    """(line, column) of the first KMS or monitoring resource type the text names, or None."""
+    found = _DECLARES.search(text)
+    if found is None:
+        return None
+    line_start = text.rfind("\n", 0, found.start()) + 1
+    return text.count("\n", 0, found.start()) + 1, found.start() - line_start + 1
+
+
 def read_text(path: Path) -> str:
     """UTF-8 with an optional BOM; CRLF is handled by the parser."""
     return path.read_bytes().decode("utf-8-sig")
