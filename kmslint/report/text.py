@@ -21,5 +21,6 @@ def render(result: ScanResult, rules: Sequence[Rule], show_unknown: bool = False
     counts = {lvl: sum(1 for f in result.findings if f.level == lvl) for lvl in ("error", "warning", "note")}
     summary = ", ".join(f"{n} {lvl}{'s' if n != 1 else ''}" for lvl, n in counts.items())
     extra = f", {len(result.suppressed)} suppressed" if result.suppressed else ""
-    lines.append(f"kmslint: {result.files_scanned} files scanned: {summary}{extra}")
+    files = f"{result.files_scanned} file{'' if result.files_scanned == 1 else 's'}"
+    lines.append(f"kmslint: {files} scanned: {summary}{extra}")
     return "\n".join(lines) + "\n"
