@@ -1,9 +1,13 @@
-"""A ``kmslint`` executable that runs this working tree's kmslint, for tools that call kmslint by path."""
+"""Running this working tree's kmslint from outside the test process: a ``kmslint`` executable for
+tools that call kmslint by path, and a fresh interpreter for tests that must see a clean start
+(which modules a scan imports, what it caches)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
+from typing import Mapping, Optional
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -17,3 +21,10 @@ def write_kmslint_script(path: Path) -> Path:
     )
     path.chmod(0o755)
     return path
+
+
+def fresh_python(code: str, cwd: Path, env: Optional[Mapping[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter that imports this checkout, with only ``env`` added to a
+    minimal environment (so the caller's cache settings do not leak in)."""
+    full = {"PYTHONPATH": str(PROJECT), "PATH": "/usr/bin:/bin", **(env or {})}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full, cwd=cwd)

@@ -4,9 +4,6 @@ tests hold that shortcut to what lark itself computes, and keep the grammar cach
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import hcl2
@@ -14,6 +11,7 @@ from lark import Tree
 from lark.exceptions import LarkError
 
 from kmslint.loaders.terraform.hcl import _edge_token
+from kmslint_script import fresh_python
 
 ROOT = Path(__file__).resolve().parent.parent
 TF_FILES = sorted(p for p in (ROOT / "fixtures").rglob("*.tf*") if p.suffix in (".tf", ".tfvars") and "bad" not in p.parts)
@@ -39,19 +37,17 @@ def test_token_spans_equal_lark_positions_on_every_fixture() -> None:
     assert len(TF_FILES) > 30 and checked > 5_000, (len(TF_FILES), checked)  # the check saw real input
 
 
-def _scan(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from kmslint.cli import main; sys.exit(main(['scan', '.', '--format', 'json']))"
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True)
+SCAN = "import sys; from kmslint.cli import main; sys.exit(main(['scan', '.', '--format', 'json']))"
 
 
 def test_the_grammar_cache_is_written_once_and_a_damaged_one_is_rebuilt(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_kms_key" "k" {\n  is_enabled = false\n}\n')
-    env = {"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    first = _scan(tmp_path, env)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = fresh_python(SCAN, tmp_path, env)
     cached = list((tmp_path / "cache" / "kmslint").glob("hcl2-grammar-*.lark"))
     assert first.returncode == 1 and len(cached) == 1 and cached[0].stat().st_size > 10_000, first.stderr
     cached[0].write_bytes(b"not a pickle")
-    second = _scan(tmp_path, env)
+    second = fresh_python(SCAN, tmp_path, env)
     assert (second.returncode, second.stdout, second.stderr) == (1, first.stdout, "")
     assert cached[0].stat().st_size > 10_000  # rebuilt and saved again
     assert not list((tmp_path / "cache" / "kmslint").glob("*.tmp"))
@@ -59,8 +55,7 @@ def test_the_grammar_cache_is_written_once_and_a_damaged_one_is_rebuilt(tmp_path
 
 def test_without_a_cache_nothing_is_written_and_the_result_is_the_same(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_kms_key" "k" {\n  is_enabled = false\n}\n')
-    env = {"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    cached = _scan(tmp_path, env)
-    uncached = _scan(tmp_path, {**env, "XDG_CACHE_HOME": str(tmp_path / "other"), "KMSLINT_NO_CACHE": "1"})
+    cached = fresh_python(SCAN, tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    uncached = fresh_python(SCAN, tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "other"), "KMSLINT_NO_CACHE": "1"})
     assert (uncached.returncode, uncached.stdout, uncached.stderr) == (cached.returncode, cached.stdout, "")
     assert not (tmp_path / "other").exists()

@@ -3,10 +3,7 @@ relevance prefilter, on every fixture (issue 8). Timing itself is measured in be
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
@@ -14,6 +11,7 @@ from kmslint.config import load_config
 from kmslint.engine.rules import load_rules
 from kmslint.loaders.terraform import parallel
 from kmslint.scan import ScanOptions, run_scan
+from kmslint_script import fresh_python
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -43,15 +41,6 @@ def test_parallel_parse_keeps_parse_errors_per_file(tmp_path: Path, monkeypatch:
     assert isinstance(out[bad], parallel.ParseError) and out[bad].location.path == "bad.tf"
 
 
-def fresh_python(code: str, cwd: Path, cache: Optional[Path] = None) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a new interpreter with this checkout importable: what a user's process imports
-    is only visible from a clean start."""
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"}
-    if cache is not None:
-        env["XDG_CACHE_HOME"] = str(cache)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd)
-
-
 def scan_and_list(args: str, modules: tuple[str, ...]) -> str:
     """Code that runs ``kmslint <args>`` and prints its exit code and which of ``modules`` it imported."""
     return (
@@ -71,8 +60,8 @@ def test_a_warm_terraform_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     the validated rules, it needs no YAML, JSON Schema, cfn-lint or process pool."""
     (tmp_path / "kms.tf").write_text('resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n')
     code = scan_and_list("scan kms.tf --format json", ("yaml", "jsonschema", "cfnlint", "multiprocessing", "concurrent.futures"))
-    cold = fresh_python(code, tmp_path, tmp_path / "cache")
-    warm = fresh_python(code, tmp_path, tmp_path / "cache")
+    cold = fresh_python(code, tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    warm = fresh_python(code, tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert cold.stdout.split(" ", 1)[0] == "1" and "'yaml'" in cold.stdout, cold.stdout + cold.stderr  # KMS findings; rules read
     assert warm.stdout.strip() == "1 []", warm.stdout + warm.stderr
 
@@ -88,5 +77,5 @@ def test_version_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
 def test_a_change_outside_kms_code_never_loads_the_terraform_parser(tmp_path: Path) -> None:
     """Most commits touch no KMS code: the pre-commit run then answers from the text check alone."""
     (tmp_path / "main.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n')
-    out = fresh_python(scan_and_list("scan main.tf", ("lark", "hcl2", "kmslint.loaders.terraform.loader")), tmp_path, tmp_path / "cache")
+    out = fresh_python(scan_and_list("scan main.tf", ("lark", "hcl2", "kmslint.loaders.terraform.loader")), tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert out.stdout.strip() == "0 []", out.stdout + out.stderr
