@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .model.resources import Unchecked
 from .model.values import Location
 
 LEVELS = ("note", "warning", "error")
@@ -30,6 +31,8 @@ class Finding:
     rule_name: str = ""
     resource: str = ""
     suppression: Optional[Suppression] = field(default=None, compare=False)
+    # Other places the verdict depends on (a variable default, a tfvars line, a module argument).
+    related: tuple[Location, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -57,3 +60,4 @@ class ScanResult:
     errors: tuple[ScanError, ...] = ()
     unknowns: tuple[UnknownNote, ...] = ()
     files_scanned: int = 0
+    unchecked: tuple[Unchecked, ...] = ()

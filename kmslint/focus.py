@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from .discover import rel_path
-from .findings import ScanResult
+from .findings import Finding, ScanResult
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars")
 
@@ -30,14 +30,19 @@ class Focus:
     def keeps(self, path: str) -> bool:
         return self.report_paths is None or path in self.report_paths
 
+    def keeps_finding(self, f: Finding) -> bool:
+        """A finding stays when it, or a place its verdict depends on, is in a given file."""
+        return self.keeps(f.location.path) or any(self.keeps(loc.path) for loc in f.related)
+
     def narrow(self, result: ScanResult) -> ScanResult:
         if self.report_paths is None:
             return result
         return replace(
             result,
-            findings=tuple(f for f in result.findings if self.keeps(f.location.path)),
-            suppressed=tuple(f for f in result.suppressed if self.keeps(f.location.path)),
+            findings=tuple(f for f in result.findings if self.keeps_finding(f)),
+            suppressed=tuple(f for f in result.suppressed if self.keeps_finding(f)),
             unknowns=tuple(u for u in result.unknowns if self.keeps(u.location.path)),
+            unchecked=tuple(u for u in result.unchecked if self.keeps(u.location.path)),
         )
 
 

@@ -169,6 +169,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         errors=tuple(errors),
         unknowns=tuple(unknowns),
         files_scanned=len(files),
+        unchecked=tuple(sorted(set(inv.unchecked))),
     )
     return focus.narrow(result), inv
 

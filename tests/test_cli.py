@@ -47,9 +47,9 @@ def test_json_fields(monkeypatch: pytest.MonkeyPatch) -> None:
     rc, out, _ = run("scan", "misc", "--format", "json")
     doc = json.loads(out)
     assert rc == 1
-    assert set(doc) >= {"version", "findings", "errors", "suppressed"}
+    assert set(doc) >= {"version", "findings", "errors", "suppressed", "unchecked"}
     first = doc["findings"][0]
-    assert set(first) == {"rule_id", "rule_name", "level", "message", "path", "line", "column", "end_line", "end_column", "resource"}
+    assert set(first) == {"rule_id", "rule_name", "level", "message", "path", "line", "column", "end_line", "end_column", "resource", "related"}
     assert first["path"].startswith("misc/")
 
 

@@ -332,3 +332,21 @@ def test_suppressed_findings_can_be_left_out_for_github(rules: tuple[Rule, ...])
     results = log["runs"][0]["results"]
     assert sorted(r["ruleId"] for r in results) == ["KMS002", "KMS008"]
     assert all("suppressions" not in r for r in results)
+
+
+def test_unchecked_items_are_note_notifications_and_related_locations_are_carried(rules: tuple[Rule, ...]) -> None:
+    from dataclasses import replace
+
+    from kmslint.model.resources import Unchecked
+
+    finding = replace(tf_finding(4, "KMS002", "error", "window"), related=(Location("variables.tf", 7, 3),))
+    item = Unchecked(Location("main.tf", 12, 1), 'module "kms": registry module; run terraform init to check it')
+    log = assert_valid_for_github(render(ScanResult(findings=(finding,), unchecked=(item,)), rules, root=GOLDEN_SRC))
+    run = log["runs"][0]
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "note" and "run terraform init" in note["message"]["text"]
+    assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 12
+    assert run["invocations"][0]["executionSuccessful"] is True
+    (related,) = run["results"][0]["relatedLocations"]
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == "variables.tf"
+    assert related["physicalLocation"]["region"]["startLine"] == 7

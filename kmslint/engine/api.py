@@ -25,6 +25,7 @@ class Hit:
     message: str
     level: Optional[str] = None
     resource: str = ""
+    related: tuple[Location, ...] = ()  # other places the verdict depends on (JSON ``related``)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ def _finding(rule: Rule, level: str, hit: Hit, target: Any) -> Finding:
         message=hit.message,
         rule_name=rule.name,
         resource=hit.resource or target_resource(target),
+        related=tuple(loc for loc in dict.fromkeys(hit.related) if loc != hit.location),
     )
 
 
@@ -129,6 +130,9 @@ def merge_same_place(findings: list[Finding]) -> list[Finding]:
     merged = []
     for group in groups.values():
         first = group[0]
+        related = tuple(dict.fromkeys(loc for f in group for loc in f.related))
+        if related != first.related:
+            first = replace(first, related=related)
         others = sorted({f.resource for f in group} - {first.resource})
         if others:
             shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")

@@ -277,6 +277,17 @@ class ParseError:
     address: str = ""  # the resource it belongs to, when the failure is inside one (a key policy)
 
 
+@dataclass(frozen=True, order=True)
+class Unchecked:
+    """Something kmslint recognised but could not check: a module call it cannot follow, a policy from a
+    macro, a value that decides a rule and stays unknown. Reported in every format (JSON ``unchecked``,
+    SARIF tool notifications, the text summary) and never changes the exit code: silence about a blind
+    spot is the one thing a security linter must not do."""
+
+    location: Location
+    reason: str
+
+
 @dataclass(frozen=True)
 class Ignore:
     """A suppression a loader found in the source (e.g. CloudFormation resource Metadata).
@@ -308,6 +319,7 @@ class Inventory:
     parse_errors: tuple[ParseError, ...] = ()
     ignores: tuple[Ignore, ...] = ()
     units: tuple[str, ...] = ()
+    unchecked: tuple[Unchecked, ...] = ()
 
     def merge(self, other: "Inventory") -> "Inventory":
         return Inventory(

@@ -23,6 +23,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "end_line": loc.end_line,
         "end_column": loc.end_column,
         "resource": f.resource,
+        "related": [{"path": r.path, "line": r.line} for r in f.related],
     }
     if f.suppression is not None:
         out["suppression"] = {"kind": f.suppression.kind, "justification": f.suppression.justification}
@@ -35,6 +36,7 @@ def render(result: ScanResult, rules: Sequence[Rule], show_unknown: bool = False
         "findings": [finding_dict(f) for f in result.findings],
         "errors": [{"path": e.path, "rule_id": e.rule_id, "message": e.message} for e in result.errors],
         "suppressed": [finding_dict(f) for f in result.suppressed],
+        "unchecked": [{"path": u.location.path, "line": u.location.line, "reason": u.reason} for u in result.unchecked],
     }
     if show_unknown:
         doc["unknown"] = [

@@ -21,6 +21,7 @@ from .. import __version__
 from ..docs import render_rule_markdown, render_rule_text
 from ..engine.rules import Rule
 from ..findings import Finding, ScanError, ScanResult
+from ..model.resources import Unchecked
 from ..model.values import Location
 from ..sources import SourceCache
 
@@ -83,6 +84,8 @@ def _result(finding: Finding, index: dict[str, int], sources: SourceCache) -> Js
     line_hash = sources.line_hash(finding.location.path, max(finding.location.line, 1))
     if line_hash is not None:
         result["partialFingerprints"] = {"primaryLocationLineHash": line_hash}
+    if finding.related:
+        result["relatedLocations"] = [{"id": i, **_location(loc)} for i, loc in enumerate(finding.related)]
     if finding.resource:
         result["properties"] = {"resource": finding.resource}
     if finding.suppression is not None:
@@ -115,9 +118,15 @@ def _error_notification(error: ScanError, index: dict[str, int]) -> Json:
     return note
 
 
+def _unchecked_notification(item: Unchecked) -> Json:
+    """Something kmslint recognised but could not check: a note, never a result (no alert, no exit code)."""
+    return {"level": "note", "message": {"text": f"not checked: {item.reason}"}, "locations": [_location(item.location)]}
+
+
 def _invocation(result: ScanResult, index: dict[str, int]) -> Json:
     notes = [_parse_error_notification(f, index) for f in result.findings if f.rule_id == PARSE_ERROR_RULE and f.level == "error"]
     notes += [_error_notification(e, index) for e in result.errors]
+    notes += [_unchecked_notification(u) for u in result.unchecked]
     invocation: Json = {"executionSuccessful": not result.errors}
     if notes:
         invocation["toolExecutionNotifications"] = notes
