@@ -10,6 +10,11 @@ the distinct truth tables means ``IsProd`` and ``IsNotProd = !Not [IsProd]`` are
 true, and ``Env == prod`` and ``Env == dev`` are never both true. Parameter *defaults* are not
 used here: a condition exists precisely because deployments differ; and within a branch, a
 parameter the conditions test is pinned to what the branch allows (see :class:`Branch`).
+
+Conditions are built from conditions (``C1: !Or [!Condition C0, !Condition C0]``), so every walk
+here visits a condition once: collecting its variables once per template, evaluating it once per
+environment (a memo), which keeps the work polynomial in the template's size. A condition that
+refers to itself, directly or through others, is unreadable (CloudFormation rejects it too).
 """
 
 from __future__ import annotations
@@ -72,11 +77,15 @@ class _Space:
         self.tpl = tpl
         self.literals: dict[str, set[str]] = {}
         self.atoms: set[str] = set()
+        self.done: set[str] = set()  # conditions whose variables are collected (each is walked once)
 
     def collect(self, name: str, seen: frozenset[str] = frozenset()) -> None:
         if name in seen or name not in self.tpl.conditions:
-            raise _Unreadable(f"condition {name}")
+            raise _Unreadable(f"condition {name}")  # a cycle, or a condition the template does not declare
+        if name in self.done:
+            return
         self._walk(self.tpl.conditions[name], seen | {name})
+        self.done.add(name)
 
     def _walk(self, node: Any, seen: frozenset[str]) -> None:
         if not (isinstance(node, dict) and len(node) == 1):
@@ -121,16 +130,20 @@ class _Space:
         return [dict(zip(names, combo)) for combo in itertools.product(*domains)]
 
 
-def _evaluate(tpl: Template, node: Any, env: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> bool:
+def _evaluate(tpl: Template, node: Any, env: Mapping[str, Any], memo: dict[str, bool]) -> bool:
+    """``node`` (a formula :class:`_Space` has collected, so acyclic) in one environment;
+    ``memo`` holds the conditions already evaluated in it."""
     (fn, arg), = node.items()
     if fn == "Condition":
-        return _evaluate(tpl, tpl.conditions[arg], env, seen | {arg})
+        if arg not in memo:
+            memo[arg] = _evaluate(tpl, tpl.conditions[arg], env, memo)
+        return memo[arg]
     if fn == "Fn::And":
-        return all(_evaluate(tpl, a, env, seen) for a in arg)
+        return all(_evaluate(tpl, a, env, memo) for a in arg)
     if fn == "Fn::Or":
-        return any(_evaluate(tpl, a, env, seen) for a in arg)
+        return any(_evaluate(tpl, a, env, memo) for a in arg)
     if fn == "Fn::Not":
-        return not _evaluate(tpl, arg[0], env, seen)
+        return not _evaluate(tpl, arg[0], env, memo)
     try:
         sides = [_operand(tpl, a) for a in arg]
     except _Unreadable:
@@ -212,7 +225,8 @@ def feasible_branches(tpl: Template, names: Iterable[str], limit: int = 16) -> O
         return _free(ordered, tested, limit)
     rows: dict[tuple[bool, ...], dict[str, set[Any]]] = {}
     for env in envs:
-        row = tuple(_evaluate(tpl, tpl.conditions[n], env) for n in ordered)
+        memo: dict[str, bool] = {}
+        row = tuple(_evaluate(tpl, {"Condition": n}, env, memo) for n in ordered)
         seen = rows.setdefault(row, {p: set() for p in tested})
         for p in tested:
             seen[p].add(env.get(p, _OTHER))  # a parameter only inside an unreadable Equals varies freely

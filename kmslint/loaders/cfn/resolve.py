@@ -39,7 +39,7 @@ __all__ = ["NO_VALUE", "UNKNOWN_MARK", "RNode", "Resolver", "Template", "contain
 UNKNOWN_MARK = "\u27e6kmslint:unknown\u27e7"
 DEPENDS = "depends on condition "
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
-_MAX_DEPTH = 60
+_MAX_DEPTH = 100  # nested resolve() calls (about 6 Python frames each: well inside the recursion limit)
 PSEUDO: dict[str, str] = {
     "AWS::AccountId": "${AWS::AccountId}",
     "AWS::Partition": "aws",
@@ -156,6 +156,8 @@ class Resolver:
         self.assignment = assignment
         self.overrides = parameters or {}  # parameter values a condition branch forces (or UNKNOWN)
         self._depth = 0
+        self._defaults: dict[str, RNode] = {}  # each parameter's Default is resolved once (memo)
+        self._resolving: set[str] = set()  # parameters whose Default is being resolved (cycle guard)
         self._functions: dict[str, Callable[[Any, Location, Location], Resolved]] = {
             "Ref": self._ref,
             "Fn::GetAtt": self._get_att,
@@ -272,8 +274,24 @@ class Resolver:
         if ptype == "CommaDelimitedList" or ptype.startswith("List<"):
             parts = default.split(",") if isinstance(default, str) else default if isinstance(default, list) else [default]
             return RNode(tuple(RNode(str(p).strip(), loc, loc) for p in parts), loc, loc)
-        out = self.resolve(default, loc)
-        return self.unknown(loc, f"parameter {name} has no value") if isinstance(out, _NoValue) else replace(out, loc=loc)
+        return replace(self._default(name, default, loc), loc=loc)
+
+    def _default(self, name: str, default: Any, loc: Location) -> RNode:
+        """A parameter's Default, resolved once per resolver: a Default written with intrinsics that
+        refer to other parameters (``!If [C, !Ref P0, !Ref P0]`` nested 40 deep) would otherwise be
+        resolved once per path, exponentially many times. A Default that refers to itself is UNKNOWN."""
+        if name in self._defaults:
+            return self._defaults[name]
+        if name in self._resolving:
+            return self.unknown(loc, f"parameter {name} refers to itself")
+        self._resolving.add(name)
+        try:
+            out = self.resolve(default, loc)
+        finally:
+            self._resolving.discard(name)
+        node = self.unknown(loc, f"parameter {name} has no value") if isinstance(out, _NoValue) else out
+        self._defaults[name] = node
+        return node
 
     def _get_att(self, arg: Any, loc: Location, src: Location) -> Resolved:
         if isinstance(arg, str) and "." in arg:

@@ -1,0 +1,82 @@
+"""CloudFormation coverage (issue 15): conditions stay polynomial, every key a template deploys is
+checked or listed as unchecked, and KMS000 is kept for files that do not parse."""
+
+from __future__ import annotations
+
+import textwrap
+
+from kmslint.loaders.cfn.conditions import feasible_branches
+from kmslint.loaders.cfn.resolve import Template
+from kmslint.loaders.cloudformation import load_template
+from kmslint.model import UNKNOWN, Inventory
+
+HEADER = 'AWSTemplateFormatVersion: "2010-09-09"\n'
+DEPTH = 40
+
+
+def load(body: str, rel: str = "t.yaml") -> Inventory:
+    return load_template(rel, HEADER + textwrap.dedent(body))
+
+
+def _chained_conditions(depth: int) -> dict[str, object]:
+    conditions: dict[str, object] = {"C0": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}}
+    for i in range(1, depth + 1):
+        conditions[f"C{i}"] = {"Fn::Or": [{"Condition": f"C{i - 1}"}, {"Condition": f"C{i - 1}"}]}
+    return conditions
+
+
+# --- conditions and parameters are evaluated once each (memoized) ------------------------------
+
+
+def test_conditions_built_from_conditions_forty_deep_are_evaluated() -> None:
+    params = {"Env": {"Type": "String", "AllowedValues": ["prod", "dev"]}}
+    tpl = Template("t.yaml", "", params, {}, _chained_conditions(DEPTH), {})
+    branches = feasible_branches(tpl, [f"C{DEPTH}", "C0"]) or []
+    assert sorted((b.conditions["C0"], b.conditions[f"C{DEPTH}"], b.parameters["Env"]) for b in branches) == [
+        (False, False, "dev"),
+        (True, True, "prod"),
+    ]
+
+
+def test_a_key_using_a_deep_condition_gets_one_variant_per_branch() -> None:
+    conds = "\n".join(f"  C{i}: !Or [!Condition C{i - 1}, !Condition C{i - 1}]" for i in range(1, DEPTH + 1))
+    inv = load(
+        f"Parameters:\n  Env: {{Type: String, AllowedValues: [prod, dev]}}\nConditions:\n  C0: !Equals [!Ref Env, prod]\n{conds}\n"
+        f"Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties: {{EnableKeyRotation: !If [C{DEPTH}, true, false]}}\n"
+    )
+    assert sorted((k.get("rotation").value, k.get("rotation").note) for k in inv.keys[1:]) == [
+        (False, f"when C{DEPTH} is false"),
+        (True, f"when C{DEPTH} is true"),
+    ]
+
+
+def test_condition_cycles_are_unreadable_not_endless() -> None:
+    conditions = {"A": {"Fn::Not": [{"Condition": "B"}]}, "B": {"Fn::Or": [{"Condition": "A"}, {"Condition": "A"}]}}
+    tpl = Template("t.yaml", "", {}, {}, conditions, {})
+    assert sorted(tuple(b.conditions.values()) for b in feasible_branches(tpl, ["A", "B"]) or []) == [
+        (False, False),
+        (False, True),
+        (True, False),
+        (True, True),
+    ]
+
+
+def test_if_defaults_nested_through_parameters_resolve_once_each() -> None:
+    params = "\n".join(
+        f"  P{i}:\n    Type: String\n    Default: !If [C0, !Ref P{i - 1}, !Ref P{i - 1}]" for i in range(1, DEPTH + 1)
+    )
+    inv = load(
+        f"Parameters:\n  Env: {{Type: String, Default: dev}}\n  P0: {{Type: Number, Default: 3}}\n{params}\n"
+        f"Conditions:\n  C0: !Equals [!Ref Env, prod]\n"
+        f"Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties: {{PendingWindowInDays: !Ref P{DEPTH}}}\n"
+    )
+    assert [k.get("deletion_window").value for k in inv.keys] == [3]
+
+
+def test_a_parameter_default_that_refers_to_itself_is_unknown() -> None:
+    inv = load(
+        "Parameters:\n  A: {Type: String, Default: !Ref B}\n  B: {Type: String, Default: !Ref A}\n"
+        "Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties: {PendingWindowInDays: !Ref A}\n"
+    )
+    window = inv.keys[0].get("deletion_window")
+    assert window.value is UNKNOWN and "refers to itself" in window.note
