@@ -66,10 +66,12 @@ def load_inventory(
 
 
 def _with_policy_errors(inv: Inventory) -> Inventory:
-    """A key policy that cannot be parsed (bad heredoc JSON, a string Statement) turns off the
-    policy rules for its key; say so as KMS000 at the policy rather than stay silent."""
+    """A key policy that is present but invalid (bad heredoc JSON, a string Statement, a statement
+    without a principal) turns off the policy rules for its key, and AWS would refuse it: say so
+    under KMS000 at the policy ("AWS will reject this key policy"), distinct from a file that cannot
+    be parsed (rules/KMS000-parse-error.yaml records why it stays KMS000)."""
     errors = {
-        k.policy.location: ParseError(k.policy.location, f"the key policy of {k.address} cannot be read: {k.policy.parse_error}", k.address)
+        k.policy.location: ParseError(k.policy.location, k.policy.parse_error, k.address)
         for k in inv.keys
         if k.policy is not None and k.policy.parse_error
     }

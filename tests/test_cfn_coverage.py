@@ -80,3 +80,44 @@ def test_a_parameter_default_that_refers_to_itself_is_unknown() -> None:
     )
     window = inv.keys[0].get("deletion_window")
     assert window.value is UNKNOWN and "refers to itself" in window.note
+
+
+# --- policies kmslint cannot see are unchecked, not parse errors --------------------------------
+
+
+def test_policies_from_macros_includes_imports_and_bare_parameters_are_unchecked() -> None:
+    inv = load(
+        """
+        Parameters: {PolicyJson: {Type: String}}
+        Resources:
+          Macro: {Type: AWS::KMS::Key, Properties: {KeyPolicy: {Fn::Transform: {Name: PolicyMacro}}}}
+          Include: {Type: AWS::KMS::Key, Properties: {KeyPolicy: {Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://b/p.json}}}}}
+          Param: {Type: AWS::KMS::Key, Properties: {KeyPolicy: !Ref PolicyJson}}
+          Import: {Type: AWS::KMS::Key, Properties: {KeyPolicy: !ImportValue shared-policy}}
+        """
+    )
+    assert inv.parse_errors == ()
+    assert all(k.policy is not None and not k.policy.known and not k.policy.parse_error for k in inv.keys)
+    reasons = {u.location.line: u.reason for u in inv.unchecked}
+    assert sorted(reasons) == [5, 6, 7, 8]
+    assert "macro PolicyMacro" in reasons[5] and "AWS::Include" in reasons[6] and "s3://b/p.json" in reasons[6]
+    assert "parameter PolicyJson has no Default" in reasons[7] and "Fn::ImportValue" in reasons[8]
+    assert all(r.startswith(("the key policy of Macro", "the key policy of Include", "the key policy of Param", "the key policy of Import")) for r in reasons.values())
+
+
+def test_a_template_macro_is_listed_once_as_unchecked() -> None:
+    inv = load("Transform: [AWS::Serverless-2016-10-31, CorpMacro]\nResources:\n  K: {Type: AWS::KMS::Key}\n")
+    assert [(u.location.line, "CorpMacro" in u.reason) for u in inv.unchecked] == [(2, True)]
+
+
+def test_invalid_policies_are_rejected_policies_not_file_errors() -> None:
+    inv = load(
+        """
+        Resources:
+          Comma: {Type: AWS::KMS::Key, Properties: {KeyPolicy: '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*"},]}'}}
+          NoPrincipal: {Type: AWS::KMS::Key, Properties: {KeyPolicy: {Statement: [{Effect: Allow, Action: "kms:*"}]}}}
+        """
+    )
+    assert inv.parse_errors == () and inv.unchecked == ()
+    errors = {k.address: k.policy.parse_error for k in inv.keys if k.policy}
+    assert errors["Comma"].startswith("it is not valid JSON") and errors["NoPrincipal"] == "statement 1 has no Principal"

@@ -326,15 +326,17 @@ def test_policy_as_json_string_and_invalid_json_string() -> None:
     good = only_key(inv, "Good").policy
     assert good is not None and good.statements[0].everyone and good.statements[0].location.line == 7
     bad = only_key(inv, "Bad").policy
-    assert bad is not None and not bad.known
-    (error,) = inv.parse_errors
-    assert error.location.line == 11 and "KeyPolicy of Bad is not valid JSON" in error.reason
+    assert bad is not None and not bad.known and bad.location.line == 11
+    assert bad.parse_error.startswith("it is not valid JSON")  # AWS will reject it: KMS000 at the policy (scan.py)
+    assert inv.parse_errors == ()  # the file itself parses
 
 
 def test_unresolvable_policy_is_unknown_not_absent() -> None:
     inv = load("Parameters: {P: {Type: String}}\nResources:\n  K: {Type: AWS::KMS::Key, Properties: {KeyPolicy: !Ref P}}\n")
     policy = only_key(inv, "K").policy
-    assert policy is not None and policy.known is False
+    assert policy is not None and policy.known is False and not policy.parse_error
+    (unchecked,) = inv.unchecked
+    assert unchecked.location.line == 4 and "parameter P has no Default" in unchecked.reason
 
 
 # --- aliases -------------------------------------------------------------------------------

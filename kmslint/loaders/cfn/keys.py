@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
-from ...model.resources import Key, ParseError, PrimaryRef
+from ...model.resources import Key, PrimaryRef, Unchecked
 from ...model.values import UNKNOWN, Location, Presence, Value
-from .policy import key_policy
+from .policy import PolicyRead, key_policy
 from .resolve import NO_VALUE, RNode, Resolver, Template, plain
 from ..coerce import as_bool, as_int
 
@@ -57,11 +57,12 @@ def located(node: RNode, convert: Callable[[Any], Any], prop: str) -> Value[Any]
 
 @dataclass(frozen=True)
 class KeyBuild:
-    """A key and what went wrong while reading it (a KeyPolicy string that is not JSON)."""
+    """A key and what kmslint could not check about it (a policy from a macro or an import)."""
 
     key: Key
-    errors: tuple[ParseError, ...] = ()
+    unchecked: tuple[Unchecked, ...] = ()
     signature: str = ""  # the resolved values; equal signatures mean identical variants
+    by_condition: bool = False  # some value is unknown only because Fn::If branches differ
 
 
 def _deletion_protection(res: Any, resolver: Resolver, header: Location) -> Optional[Value[Any]]:
@@ -131,18 +132,17 @@ def build_key(tpl: Template, logical_id: str, res: Mapping[str, Any], header: Lo
     kind = KEY_KINDS[str(res.get("Type"))]
     props = resolver.member(res, "Properties", header)
     raw_props = res.get("Properties")
-    errors: tuple[ParseError, ...] = ()
-    policy = None
+    read = PolicyRead()
     if props is None or props is NO_VALUE:
         attrs: dict[str, Value[Any]] = {}
     elif isinstance(props, RNode) and isinstance(props.value, dict):
         attrs = _attrs(tpl, props, raw_props, kind)
-        policy, error = key_policy(tpl, props.get("KeyPolicy"), logical_id)
-        errors = (error,) if error else ()
+        read = key_policy(tpl, props.get("KeyPolicy"), logical_id)
     else:
         note = props.note if isinstance(props, RNode) else "Properties cannot be resolved"
         attrs = _all_unknown(kind, header, note)
-        policy, _ = key_policy(tpl, RNode(UNKNOWN, header, header, note=note), logical_id)
+        read = key_policy(tpl, RNode(UNKNOWN, header, header, note=note), logical_id)
+    policy = read.policy
     protection = _deletion_protection(res, resolver, header)
     if protection is not None:
         attrs["deletion_protection"] = protection
@@ -156,7 +156,8 @@ def build_key(tpl: Template, logical_id: str, res: Mapping[str, Any], header: Lo
         policy=policy,
         source_format="cloudformation",
     )
-    return KeyBuild(key, errors, _signature(attrs, policy))
+    unchecked = (read.unchecked,) if read.unchecked else ()
+    return KeyBuild(key, unchecked, _signature(attrs, policy), read.by_condition)
 
 
 def _signature(attrs: Mapping[str, Value[Any]], policy: Any) -> str:

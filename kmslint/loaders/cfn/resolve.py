@@ -212,6 +212,8 @@ class Resolver:
         return self._scalar(node, loc)
 
     def _mapping(self, node: dict[Any, Any], loc: Location) -> RNode:
+        if "Fn::Transform" in node:  # a macro (or AWS::Include) replaces this mapping at deploy time
+            return self.unknown(loc, _transform_note(node["Fn::Transform"]))
         out: dict[str, RNode] = {}
         for key, value in node.items():
             member = self._keyed(key, value, loc)
@@ -236,6 +238,10 @@ class Resolver:
 
     def _intrinsic(self, name: str, arg: Any, loc: Location) -> Resolved:
         fn = self._functions.get(name)
+        if name == "Fn::Transform":
+            return self.unknown(loc, _transform_note(arg))
+        if name == "Fn::ImportValue":
+            return self.unknown(loc, "it is imported from another stack (Fn::ImportValue) at deploy time")
         if fn is None:
             return self.unknown(loc, f"{name} is not evaluated by kmslint")
         return fn(arg, loc, node_location(self.tpl.rel, arg, loc))
@@ -430,6 +436,16 @@ class Resolver:
         if isinstance(when_true, RNode) and isinstance(when_false, RNode) and plain(when_true) == plain(when_false):
             return when_true
         return self.unknown(loc, f"{DEPENDS}{cond}", src)
+
+
+def _transform_note(arg: Any) -> str:
+    """Why a ``Fn::Transform`` value is UNKNOWN, naming the macro (``AWS::Include``: its file)."""
+    name = arg.get("Name") if isinstance(arg, dict) else None
+    if name == "AWS::Include":
+        params = arg.get("Parameters") if isinstance(arg, dict) else None
+        where = params.get("Location") if isinstance(params, dict) else None
+        return "AWS::Include inserts it at deploy time" + (f" from {where}" if isinstance(where, str) else "")
+    return f"the macro {name} produces it at deploy time (Fn::Transform)" if isinstance(name, str) else "a macro (Fn::Transform) produces it at deploy time"
 
 
 def _as_index(value: Any) -> Optional[int]:

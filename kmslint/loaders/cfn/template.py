@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping, Optional
 
-from ...model.resources import Alias, Ignore, Inventory, Key, ParseError
+from ...model.resources import Alias, Ignore, Inventory, Key, ParseError, Unchecked
 from ...model.values import Location, Value
 from .conditions import feasible_branches, if_conditions
 from .decode import decode_template, node_location
@@ -50,6 +50,12 @@ def _key_builds(tpl: Template, lid: str, res: Mapping[str, Any], header: Locatio
         return [merged]
     branches = feasible_branches(tpl, names | ({own_condition} if own_condition else set()), MAX_VARIANTS)
     if branches is None:
+        if merged.by_condition:
+            reason = (
+                f"the key policy of {lid} depends on more than {MAX_VARIANTS} combinations of conditions "
+                f"({', '.join(sorted(names))}), so KMS001, KMS012 and KMS014 did not check it"
+            )
+            merged = replace(merged, unchecked=merged.unchecked + (Unchecked(header, reason),))
         return [merged]
     variants: dict[str, KeyBuild] = {}
     for branch in branches:
@@ -84,6 +90,7 @@ class _Collector:
         self.monitoring = Inventory()
         self.errors: list[ParseError] = []
         self.ignores: list[Ignore] = []
+        self.unchecked: list[Unchecked] = []
 
     def add(self, lid: str, res: Mapping[str, Any], header: Location) -> None:
         rtype = res.get("Type")
@@ -93,7 +100,7 @@ class _Collector:
         if rtype in KEY_KINDS:
             for build in _key_builds(self.tpl, lid, res, header):
                 self.keys.append(build.key)
-                self.errors.extend(e for e in build.errors if e not in self.errors)
+                self.unchecked.extend(u for u in build.unchecked if u not in self.unchecked)
         elif rtype == "AWS::KMS::Alias":
             alias, found, unresolved = _alias(self.tpl, lid, res, header)
             self.aliases.append(alias)
@@ -116,6 +123,7 @@ class _Collector:
             parse_errors=tuple(self.errors),
             ignores=tuple(self.ignores),
             units=(self.tpl.rel,),
+            unchecked=tuple(self.unchecked),
         )
 
 
@@ -128,6 +136,25 @@ def _structure_error(rel: str, doc: Any) -> Optional[ParseError]:
         key = next(k for k in doc if k == "Resources")
         return ParseError(node_location(rel, key, top), "CloudFormation template: Resources must be a mapping of logical ids to resources")
     return None
+
+
+_AWS_TRANSFORMS = frozenset({"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions", "AWS::CodeDeployBlueGreen"})
+
+
+def _macro_transforms(rel: str, doc: Mapping[str, Any]) -> tuple[Unchecked, ...]:
+    """A template-level ``Transform`` naming a macro: the macro may rewrite any resource at deploy
+    time, so what kmslint checked is the template as written. (AWS's own transforms do not touch
+    KMS keys; AWS::LanguageExtensions is expanded here.)"""
+    raw = doc.get("Transform")
+    names = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    key = next((k for k in doc if k == "Transform"), None)
+    where = node_location(rel, key, Location(rel, 1, 1))
+    shown = [n.get("Name") if isinstance(n, dict) else n for n in names]
+    return tuple(
+        Unchecked(where, f"the macro {n} rewrites this template at deploy time; kmslint checked the template as written, not the macro's output")
+        for n in shown
+        if n not in _AWS_TRANSFORMS
+    )
 
 
 def load_template(rel: str, text: str) -> Inventory:
@@ -156,4 +183,5 @@ def load_template(rel: str, text: str) -> Inventory:
             collector.errors.append(ParseError(header, f"CloudFormation template: resource {lid} must be a mapping"))
             continue
         collector.add(str(lid), res, header)
-    return collector.inventory()
+    macros = _macro_transforms(rel, doc) if collector.keys else ()
+    return collector.inventory().merge(Inventory(unchecked=macros))
