@@ -85,12 +85,31 @@ def _finding(rule: Rule, level: str, hit: Hit, target: Any) -> Finding:
     )
 
 
+def _policy_branch(target: Any) -> str:
+    key = target.key if isinstance(target, PolicySubject) else None
+    return key.policy_branch if key is not None else ""
+
+
+def _branch_findings(rule: Rule, level: str, hits: Mapping[tuple[Any, ...], tuple[Hit, Any, list[str]]], inv: Inventory) -> list[Finding]:
+    """Findings on the policy of a key whose policy differs between Fn::If branches (CloudFormation):
+    one per place and message, saying which branches it holds under, or nothing when it holds under
+    every branch of that key."""
+    out: list[Finding] = []
+    for (unit, address, *_), (hit, target, branches) in hits.items():
+        every = {k.policy_branch for k in inv.keys if k.unit == unit and k.address == address and k.policy_branch}
+        if set(branches) != every:
+            hit = replace(hit, message=f"{hit.message} ({' or '.join(dict.fromkeys(branches))})")
+        out.append(_finding(rule, level, hit, target))
+    return out
+
+
 def run_rule(
     rule: Rule, level: str, params: Mapping[str, Any], inv: Inventory
 ) -> tuple[list[Finding], list[ScanError], list[UnknownNote]]:
     findings: list[Finding] = []
     errors: list[ScanError] = []
     unknowns: list[UnknownNote] = []
+    branched: dict[tuple[Any, ...], tuple[Hit, Any, list[str]]] = {}
     for target in targets(rule.target, inv):
         for check in rule.checks:
             try:
@@ -100,11 +119,14 @@ def run_rule(
                 errors.append(ScanError(where, rule.id, f"check {check.predicate or check.at!r} failed on {target_resource(target) or where}: {type(exc).__name__}: {exc}"))
                 continue
             for out in outcomes:
-                if isinstance(out, Hit):
+                if isinstance(out, Hit) and _policy_branch(target):
+                    group = (target.unit, target.address, out.location, out.message, out.level, out.resource)
+                    branched.setdefault(group, (out, target, []))[2].append(_policy_branch(target))
+                elif isinstance(out, Hit):
                     findings.append(_finding(rule, level, out, target))
                 else:
                     unknowns.append(UnknownNote(out.location, rule.id, out.detail))
-    return findings, errors, unknowns
+    return findings + _branch_findings(rule, level, branched, inv), errors, unknowns
 
 
 def run_rules(

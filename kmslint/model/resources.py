@@ -76,6 +76,7 @@ class Key:
     alias_unknown: bool = False  # some alias in the unit has a target that could not be resolved
     source_format: str = "terraform"
     anchor: Optional[Location] = None  # the root module's call of the module declaring this key
+    policy_branch: str = ""  # the condition values this key variant's policy holds under ("when IsProd is false")
 
     @property
     def unit_location(self) -> Location:
