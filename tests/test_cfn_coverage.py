@@ -4,11 +4,15 @@ checked or listed as unchecked, and KMS000 is kept for files that do not parse."
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
+from kmslint.config import Config
+from kmslint.engine.rules import load_rules
 from kmslint.loaders.cfn.conditions import feasible_branches
 from kmslint.loaders.cfn.resolve import Template
 from kmslint.loaders.cloudformation import load_template
 from kmslint.model import UNKNOWN, Inventory
+from kmslint.scan import ScanOptions, run_scan
 
 HEADER = 'AWSTemplateFormatVersion: "2010-09-09"\n'
 DEPTH = 40
@@ -121,3 +125,45 @@ def test_invalid_policies_are_rejected_policies_not_file_errors() -> None:
     assert inv.parse_errors == () and inv.unchecked == ()
     errors = {k.address: k.policy.parse_error for k in inv.keys if k.policy}
     assert errors["Comma"].startswith("it is not valid JSON") and errors["NoPrincipal"] == "statement 1 has no Principal"
+
+
+# --- what the findings say ----------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _messages(rel: str) -> dict[tuple[str, int], str]:
+    path = FIXTURES / rel
+    result, _ = run_scan(ScanOptions((path,), path.parent, Config(ignore=("KMS006", "KMS007"))), load_rules())
+    return {(f.rule_id, f.location.line): f.message for f in result.findings}
+
+
+def test_policy_branches_say_which_condition_value_they_hold_under() -> None:
+    found = _messages("cloudformation/policy_branches.yaml")
+    assert found[("KMS001", 22)].endswith("(when IsProd is false)") and "default policy" in found[("KMS001", 22)]
+    assert found[("KMS012", 33)].endswith("(when IsProd is true)")
+    assert found[("KMS012", 106)].endswith("(when Shared is true)")
+    assert "(when" not in found[("KMS001", 98)]  # the statement every branch has: no branch note
+    assert not any(rule == "KMS000" for rule, _ in found)
+
+
+def test_a_rejected_policy_is_not_a_file_that_cannot_be_parsed() -> None:
+    found = _messages("cloudformation/rejected_policy.yaml")
+    assert found[("KMS000", 14)].startswith("AWS will reject the key policy of TrailingComma: it is not valid JSON")
+    assert found[("KMS000", 25)] == "AWS will reject the key policy of NoPrincipal: statement 1 has no Principal"
+    broken = _messages("cloudformation/broken_tab.yaml")
+    assert all(m.startswith("Cannot parse this file") for (rule, _), m in broken.items() if rule == "KMS000")
+
+
+def test_deletion_protection_messages_say_what_is_missing() -> None:
+    found = _messages("cloudformation/deletion_protection.yaml")
+    key = next(m for (rule, _), m in found.items() if rule == "KMS008" and m.startswith("Nothing "))
+    assert "has no DeletionPolicy: Retain" in key and "UpdateReplacePolicy is not needed" in key
+    replica = next(m for (rule, _), m in found.items() if m.startswith("Replica ReplicaRetainOnly"))
+    assert replica.endswith("(UpdateReplacePolicy: Retain missing)")
+
+
+def test_a_replica_of_a_key_in_the_same_template_cannot_deploy() -> None:
+    found = _messages("cloudformation/replica.yaml")
+    kms005 = [m for (rule, _), m in found.items() if rule == "KMS005"]
+    assert len(kms005) == 2 and all("cannot deploy" in m and "!GetAtt" not in m for m in kms005)

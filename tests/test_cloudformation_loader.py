@@ -141,21 +141,23 @@ def test_external_origin_is_a_key_with_origin_external() -> None:
 
 
 @pytest.mark.parametrize(
-    "policies, expected, line",
+    "rtype, policies, expected, line, note",
     [
-        ("DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain", True, 5),
-        ("DeletionPolicy: RetainExceptOnCreate\n    UpdateReplacePolicy: Retain", True, 5),
-        ("DeletionPolicy: Retain", False, 5),
-        ("DeletionPolicy: Snapshot\n    UpdateReplacePolicy: Retain", False, 5),
-        ("DeletionPolicy: Retain\n    UpdateReplacePolicy: Delete", False, 5),
-        ("UpdateReplacePolicy: Retain", False, 3),  # absent DeletionPolicy: the header
+        ("AWS::KMS::Key", "DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain", True, 5, ""),
+        ("AWS::KMS::Key", "DeletionPolicy: RetainExceptOnCreate\n    UpdateReplacePolicy: Retain", True, 5, ""),
+        ("AWS::KMS::Key", "DeletionPolicy: Retain", True, 5, ""),  # a key is never replaced: Retain is enough
+        ("AWS::KMS::Key", "DeletionPolicy: Retain\n    UpdateReplacePolicy: Delete", True, 5, ""),
+        ("AWS::KMS::Key", "DeletionPolicy: Snapshot\n    UpdateReplacePolicy: Retain", False, 5, ""),
+        ("AWS::KMS::Key", "UpdateReplacePolicy: Retain", False, 3, ""),  # absent DeletionPolicy: the header
+        ("AWS::KMS::ReplicaKey", "DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain", True, 5, ""),
+        ("AWS::KMS::ReplicaKey", "DeletionPolicy: Retain", False, 5, "UpdateReplacePolicy: Retain missing"),
+        ("AWS::KMS::ReplicaKey", "UpdateReplacePolicy: Retain", False, 3, "DeletionPolicy: Retain missing"),
     ],
 )
-def test_deletion_protection(policies: str, expected: bool, line: int) -> None:
-    key = only_key(load(f"Resources:\n  K:\n    Type: AWS::KMS::Key\n    {policies}\n"), "K")
+def test_deletion_protection(rtype: str, policies: str, expected: bool, line: int, note: str) -> None:
+    key = only_key(load(f"Resources:\n  K:\n    Type: {rtype}\n    {policies}\n"), "K")
     value = key.get("deletion_protection")
-    assert value.value is expected
-    assert value.location.line == line
+    assert (value.value, value.location.line, value.note) == (expected, line, note)
 
 
 def test_deletion_protection_unknown_when_update_policy_is_unresolvable() -> None:
@@ -164,7 +166,7 @@ def test_deletion_protection_unknown_when_update_policy_is_unresolvable() -> Non
         Parameters: {P: {Type: String}}
         Resources:
           K:
-            Type: AWS::KMS::Key
+            Type: AWS::KMS::ReplicaKey
             DeletionPolicy: Retain
             UpdateReplacePolicy: !Ref P
         """

@@ -23,7 +23,7 @@ from ..engine.api import Hit, Outcome, Undecided
 from ..loaders.plan.facts import config_dir, normalize_address
 from ..model.resources import Inventory, Key, PlannedChange, PrimaryRef
 
-__all__ = ["Deletion", "earliest_loss", "ordering_outcomes", "replica_ordering"]
+__all__ = ["Deletion", "earliest_loss", "matched_by_plan", "ordering_outcomes", "replica_ordering"]
 
 AWS_DEFAULT_WINDOW = 30  # days, when deletion_window_in_days is null (RULES.md, AWS defaults)
 
@@ -115,6 +115,19 @@ def _belongs(replica: PlannedChange, primary: PlannedChange, replica_key: Option
     if ref is not None and isinstance(ref.value, PrimaryRef) and ref.value.kind == "resource":
         return normalize_address(ref.value.target) == normalize_address(primary.address)
     return None if arn is None or not isinstance(primary_arn, str) else False
+
+
+def matched_by_plan(key: Key, inv: Inventory) -> bool:
+    """Does a plan covering this replica hold its primary, by ARN (``before`` or ``after``)? Then the
+    plan itself tells kmslint which primary it belongs to, and the ordering check (KMS005 (c)) has
+    really been made: no note that it could not be."""
+    for changes in _plans_of(key, inv).values():
+        arns = {c.before.get("arn") for c in changes if c.is_primary_key} | {c.after.get("arn") for c in changes if c.is_primary_key}
+        arns.discard(None)
+        for change in changes:
+            if change.is_replica_key and _is_change_of(change, key) and _primary_arn_of(change) in arns:
+                return True
+    return False
 
 
 # --- the check ------------------------------------------------------------------------------------

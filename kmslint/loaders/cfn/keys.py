@@ -7,11 +7,12 @@ value is located at its property's key (ints and booleans carry no mark of their
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping, Optional, Union
 
 from ...model.resources import Key, PrimaryRef, Unchecked
 from ...model.values import UNKNOWN, Location, Presence, Value
+from .conditions import if_conditions
 from .policy import PolicyRead, key_policy
 from .resolve import NO_VALUE, RNode, Resolver, Template, plain
 from ..coerce import as_bool, as_int
@@ -65,26 +66,44 @@ class KeyBuild:
     by_condition: bool = False  # some value is unknown only because Fn::If branches differ
 
 
-def _deletion_protection(res: Any, resolver: Resolver, header: Location) -> Optional[Value[Any]]:
-    deletion = resolver.member(res, "DeletionPolicy", header)
-    if not isinstance(deletion, RNode):
+def _policy_text(node: Optional[RNode], name: str, loc: Location) -> Union[str, None, Value[Any]]:
+    """A DeletionPolicy/UpdateReplacePolicy value: its text, None when absent, or an UNKNOWN Value."""
+    if not isinstance(node, RNode):
         return None
-    replace_policy = resolver.member(res, "UpdateReplacePolicy", header)
-    loc, via = deletion.loc, deletion.via + (replace_policy.via if isinstance(replace_policy, RNode) else ())
-    note = "when " + " and ".join(dict.fromkeys(via)) if via else ""
-    if not deletion.known:
-        return Value.unknown(loc, deletion.note)
-    if not isinstance(deletion.value, str):
-        return Value.unknown(loc, f"DeletionPolicy has an unexpected value {plain(deletion)!r}")
-    if deletion.value not in _RETAIN:
-        return Value(False, loc, Presence.SET, note)
-    if not isinstance(replace_policy, RNode):
-        return Value(False, loc, Presence.SET, note)
-    if not replace_policy.known:
-        return Value.unknown(loc, replace_policy.note)
-    if not isinstance(replace_policy.value, str):
-        return Value.unknown(loc, f"UpdateReplacePolicy has an unexpected value {plain(replace_policy)!r}")
-    return Value(replace_policy.value == "Retain", loc, Presence.SET, note)
+    if not node.known:
+        return Value.unknown(loc, node.note)
+    if not isinstance(node.value, str):
+        return Value.unknown(loc, f"{name} has an unexpected value {plain(node)!r}")
+    return node.value
+
+
+def _deletion_protection(res: Any, resolver: Resolver, header: Location, kind: str) -> Optional[Value[Any]]:
+    """Whether the stack keeps the key when it lets go of it (KMS008), noting what is missing.
+
+    ``AWS::KMS::Key``: ``DeletionPolicy: Retain`` (or ``RetainExceptOnCreate``) is enough. Its
+    reference says a change of KeySpec, KeyUsage, Origin or MultiRegion fails the update
+    "regardless of the value of the UpdateReplacePolicy attribute": a key is never replaced.
+    ``AWS::KMS::ReplicaKey``: its ``PrimaryKeyArn`` is "Update requires: Replacement" (the old
+    replica is scheduled for deletion), so ``UpdateReplacePolicy: Retain`` is needed as well.
+    """
+    deletion = resolver.member(res, "DeletionPolicy", header)
+    replace_policy = resolver.member(res, "UpdateReplacePolicy", header) if kind == "replica" else None
+    if deletion is None and replace_policy is None:
+        return None  # the model's default: not protected, at the header
+    loc = deletion.loc if isinstance(deletion, RNode) else header
+    via = (deletion.via if isinstance(deletion, RNode) else ()) + (replace_policy.via if isinstance(replace_policy, RNode) else ())
+    branch = "when " + " and ".join(dict.fromkeys(via)) if via else ""
+    on_delete = _policy_text(deletion if isinstance(deletion, RNode) else None, "DeletionPolicy", loc)
+    on_replace = _policy_text(replace_policy if isinstance(replace_policy, RNode) else None, "UpdateReplacePolicy", loc)
+    for value in (on_delete, on_replace):
+        if isinstance(value, Value):
+            return value
+    missing = [] if on_delete in _RETAIN else ["DeletionPolicy: Retain"]
+    if kind == "replica" and on_replace != "Retain":
+        missing.append("UpdateReplacePolicy: Retain")
+    shown = " and ".join(missing) + " missing" if kind == "replica" and missing else ""  # a key's message names its one fix
+    note = "; ".join(filter(None, [branch, shown]))
+    return Value(not missing, loc, Presence.SET, note)
 
 
 def _describe(raw: Any) -> str:
@@ -143,7 +162,7 @@ def build_key(tpl: Template, logical_id: str, res: Mapping[str, Any], header: Lo
         attrs = _all_unknown(kind, header, note)
         read = key_policy(tpl, RNode(UNKNOWN, header, header, note=note), logical_id)
     policy = read.policy
-    protection = _deletion_protection(res, resolver, header)
+    protection = _deletion_protection(res, resolver, header, kind)
     if protection is not None:
         attrs["deletion_protection"] = protection
     key = Key(
@@ -157,7 +176,19 @@ def build_key(tpl: Template, logical_id: str, res: Mapping[str, Any], header: Lo
         source_format="cloudformation",
     )
     unchecked = (read.unchecked,) if read.unchecked else ()
+    key = replace(key, policy_branch=_policy_branch(raw_props, resolver))
     return KeyBuild(key, unchecked, _signature(attrs, policy), read.by_condition)
+
+
+def _policy_branch(raw_props: Any, resolver: Resolver) -> str:
+    """The condition values this variant's policy was chosen under (``when IsProd is false``), from
+    the Fn::If conditions written inside KeyPolicy; "" when its policy is the same in every branch.
+    A branch that removes the policy (``!Ref AWS::NoValue``) is AWS's default policy, so the note is
+    taken from the template, not from the resolved value."""
+    raw = raw_props.get("KeyPolicy") if isinstance(raw_props, dict) else None
+    chosen = resolver.assignment or {}
+    names = sorted(n for n in if_conditions(raw) if n in chosen)
+    return "when " + " and ".join(f"{n} is {'true' if chosen[n] else 'false'}" for n in names) if names else ""
 
 
 def _signature(attrs: Mapping[str, Value[Any]], policy: Any) -> str:
