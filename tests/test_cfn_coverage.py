@@ -167,3 +167,53 @@ def test_a_replica_of_a_key_in_the_same_template_cannot_deploy() -> None:
     found = _messages("cloudformation/replica.yaml")
     kms005 = [m for (rule, _), m in found.items() if rule == "KMS005"]
     assert len(kms005) == 2 and all("cannot deploy" in m and "!GetAtt" not in m for m in kms005)
+
+
+# --- Fn::ForEach ------------------------------------------------------------------------------
+
+
+def test_foreach_expands_nested_loops_with_both_substitutions_at_the_loop_lines() -> None:
+    inv = load(
+        """
+        Transform: AWS::LanguageExtensions
+        Parameters:
+          Teams: {Type: CommaDelimitedList, Default: "a-1,b-2"}
+        Resources:
+          Fn::ForEach::Outer:
+            - Team
+            - !Ref Teams
+            - Fn::ForEach::Inner:
+                - Size
+                - [7, 9]
+                - Key&{Team}x${Size}:
+                    Type: AWS::KMS::Key
+                    Properties:
+                      PendingWindowInDays: !Ref Size
+                      Description: !Sub "${Team} key"
+        """
+    )
+    assert sorted((k.address, k.location.line, k.get("deletion_window").value, k.get("deletion_window").location.line) for k in inv.keys) == [
+        ("Keya1x7", 13, 7, 16),
+        ("Keya1x9", 13, 9, 16),
+        ("Keyb2x7", 13, 7, 16),
+        ("Keyb2x9", 13, 9, 16),
+    ]
+    assert inv.unchecked == ()
+
+
+def test_a_foreach_collection_kmslint_cannot_resolve_is_unchecked() -> None:
+    inv = load(
+        """
+        Transform: AWS::LanguageExtensions
+        Parameters:
+          Names: {Type: CommaDelimitedList}
+        Resources:
+          Fn::ForEach::Keys:
+            - Name
+            - !Ref Names
+            - Key${Name}: {Type: AWS::KMS::Key}
+        """
+    )
+    assert inv.keys == () and inv.parse_errors == ()
+    ((line, reason),) = [(u.location.line, u.reason) for u in inv.unchecked]
+    assert line == 7 and reason.startswith("Fn::ForEach::Keys: its collection cannot be resolved (parameter Names has no Default)")

@@ -621,7 +621,7 @@ def test_parse_errors_have_a_line_and_a_reason(text: str, line: int, words: str)
     assert words in error.reason
 
 
-def test_rain_modules_and_foreach_loops_are_skipped_not_errors() -> None:
+def test_rain_modules_are_skipped_and_foreach_loops_expanded_not_errors() -> None:
     inv = load(
         """
         Transform: AWS::LanguageExtensions
@@ -636,7 +636,7 @@ def test_rain_modules_and_foreach_loops_are_skipped_not_errors() -> None:
         """
     )
     assert inv.parse_errors == ()
-    assert [k.address for k in inv.keys] == ["Plain"]
+    assert [(k.address, k.location.line) for k in inv.keys] == [("KeyA", 10), ("KeyB", 10), ("Plain", 11)]
 
 
 def test_a_document_without_resources_is_not_a_template() -> None:

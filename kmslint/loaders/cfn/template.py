@@ -23,6 +23,7 @@ from ...model.resources import Alias, Ignore, Inventory, Key, ParseError, Unchec
 from ...model.values import Location, Value
 from .conditions import feasible_branches, if_conditions
 from .decode import decode_template, node_location
+from .foreach import PREFIX, expand_loops
 from .ignores import resource_ignores
 from .keys import KEY_KINDS, KeyBuild, alias_targets, build_key, located
 from .keys import _as_str as as_text
@@ -171,13 +172,15 @@ def load_template(rel: str, text: str) -> Inventory:
         return Inventory(parse_errors=(problem,))
     if not isinstance(doc.get("Resources"), dict):  # absent, or "Resources:" with nothing under it
         return Inventory()
-    resources = doc["Resources"]
-    tpl = Template(rel, text, _section(doc, "Parameters"), resources, _section(doc, "Conditions"), _section(doc, "Mappings"))
+    tpl = Template(rel, text, _section(doc, "Parameters"), doc["Resources"], _section(doc, "Conditions"), _section(doc, "Mappings"))
+    resources, loops_unchecked = expand_loops(tpl)  # Fn::ForEach (AWS::LanguageExtensions)
+    tpl = replace(tpl, resources=resources)
     collector = _Collector(tpl)
+    collector.unchecked.extend(loops_unchecked)
     top = Location(rel, 1, 1)
     for lid, res in resources.items():
-        if str(lid).startswith("Fn::ForEach::"):
-            continue  # AWS::LanguageExtensions loops are not expanded (their keys are not modelled)
+        if str(lid).startswith(PREFIX):
+            continue  # a loop that could not be expanded (listed as unchecked when it declares KMS resources)
         header = node_location(rel, lid, top)
         if not isinstance(res, dict):
             collector.errors.append(ParseError(header, f"CloudFormation template: resource {lid} must be a mapping"))
