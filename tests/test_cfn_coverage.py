@@ -217,3 +217,10 @@ def test_a_foreach_collection_kmslint_cannot_resolve_is_unchecked() -> None:
     assert inv.keys == () and inv.parse_errors == ()
     ((line, reason),) = [(u.location.line, u.reason) for u in inv.unchecked]
     assert line == 7 and reason.startswith("Fn::ForEach::Keys: its collection cannot be resolved (parameter Names has no Default)")
+
+
+def test_pseudo_parameter_principals_are_printed_as_this_account() -> None:
+    found = _messages("cloudformation/pseudo_principals.yaml")
+    assert "to the account root" in found[("KMS001", 16)]
+    assert "arn:aws:iam::<this account>:role/Operator" in found[("KMS001", 22)]
+    assert not any("${AWS::" in m for m in found.values())

@@ -5,8 +5,8 @@ tuples and dicts, each with the location where a fix goes. What it resolves:
 
 - ``Ref`` to a parameter with a ``Default`` (list types split on commas; SSM parameter types
   and parameters without a default are UNKNOWN), to a pseudo parameter (``AWS::Partition`` is
-  ``aws``, ``AWS::URLSuffix`` is ``amazonaws.com``, the rest stay known-shape placeholders such
-  as ``${AWS::AccountId}``), to a resource (placeholder ``${Logical}``), ``AWS::NoValue``
+  ``aws``, ``AWS::URLSuffix`` is ``amazonaws.com``, ``AWS::AccountId`` is ``<this account>``, the
+  rest stay known-shape placeholders such as ``${AWS::Region}``), to a resource (placeholder ``${Logical}``), ``AWS::NoValue``
   (the property or list item disappears);
 - ``Fn::GetAtt`` (placeholder ``${Logical.Attr}``), ``Fn::Sub`` (both forms, ``${!x}``
   escapes), ``Fn::Join``, ``Fn::Select``, ``Fn::Split``, ``Fn::FindInMap``,
@@ -37,11 +37,14 @@ from .decode import node_location, source_lines
 __all__ = ["NO_VALUE", "UNKNOWN_MARK", "RNode", "Resolver", "Template", "contains_unknown", "plain"]
 
 UNKNOWN_MARK = "\u27e6kmslint:unknown\u27e7"
+ACCOUNT = "<this account>"
 DEPENDS = "depends on condition "
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 _MAX_DEPTH = 100  # nested resolve() calls (about 6 Python frames each: well inside the recursion limit)
 PSEUDO: dict[str, str] = {
-    "AWS::AccountId": "${AWS::AccountId}",
+    # The deploying account: a fixed value the model reads as a concrete account (an account root ARN,
+    # a pinning condition) and messages print as this account, never as ``${AWS::AccountId}`` text.
+    "AWS::AccountId": ACCOUNT,
     "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::Region": "${AWS::Region}",
