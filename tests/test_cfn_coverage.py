@@ -224,3 +224,14 @@ def test_pseudo_parameter_principals_are_printed_as_this_account() -> None:
     assert "to the account root" in found[("KMS001", 16)]
     assert "arn:aws:iam::<this account>:role/Operator" in found[("KMS001", 22)]
     assert not any("${AWS::" in m for m in found.values())
+
+
+def test_advice_is_for_the_format_the_finding_is_in(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(HEADER + "Resources:\n  K: {Type: AWS::KMS::Key, DeletionPolicy: Retain}\n")
+    (tmp_path / "main.tf").write_text('resource "aws_kms_key" "k" {\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n')
+    result, _ = run_scan(ScanOptions((tmp_path,), tmp_path, Config(select=("KMS003", "KMS011"))), load_rules())
+    by = {(f.location.path, f.rule_id): f.message for f in result.findings}
+    assert "EnableKeyRotation: true" in by[("t.yaml", "KMS003")] and "enable_key_rotation" not in by[("t.yaml", "KMS003")]
+    assert "enable_key_rotation = true" in by[("main.tf", "KMS003")] and "EnableKeyRotation" not in by[("main.tf", "KMS003")]
+    assert "AWS::KMS::Alias" in by[("t.yaml", "KMS011")] and "aws_kms_alias" not in by[("t.yaml", "KMS011")]
+    assert "aws_kms_alias" in by[("main.tf", "KMS011")] and "AWS::KMS::Alias" not in by[("main.tf", "KMS011")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import replace
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
 from ..findings import Finding, ScanError, UnknownNote
 from ..model.resources import Inventory
@@ -34,15 +34,37 @@ def target_resource(target: Any) -> str:
     return str(getattr(target, "address", ""))
 
 
-class _Fields(string.Formatter):
-    """Message templates: ``{min_days}`` is a parameter, ``{value}`` the ``at`` field, others fields."""
+_REMEDIATION_FORMAT = {"plan": "terraform"}  # a plan is fixed in the Terraform it was made from
 
-    def __init__(self, target: Any, params: Mapping[str, Any], at_value: Any) -> None:
-        self.target, self.params, self.at_value = target, params, at_value
+
+def source_format(target: Any) -> str:
+    """The source format a finding on ``target`` is fixed in: terraform, cloudformation, policy."""
+    key = target.key if isinstance(target, PolicySubject) else target.keys[0] if isinstance(target, Unit) else target
+    fmt = getattr(key, "source_format", None)
+    if isinstance(target, PolicySubject) and target.key is None:
+        return "policy"
+    return _REMEDIATION_FORMAT.get(fmt, fmt) if isinstance(fmt, str) else ""
+
+
+def remediation_for(rule: Rule, target: Any) -> str:
+    """The rule's remediation for the target's source format (else its general one), as one line of
+    plain text for a message: a template's finding gives the CloudFormation fix only."""
+    text = rule.remediation.get(source_format(target)) or rule.remediation.get("general") or ""
+    return " ".join(text.replace("`", "").split())
+
+
+class _Fields(string.Formatter):
+    """Message templates: ``{min_days}`` is a parameter, ``{value}`` the ``at`` field, ``{fix}`` the
+    remediation for the target's source format, others fields."""
+
+    def __init__(self, target: Any, params: Mapping[str, Any], at_value: Any, rule: Optional[Rule] = None) -> None:
+        self.target, self.params, self.at_value, self.rule = target, params, at_value, rule
 
     def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
         if key == "value":
             return self.at_value
+        if key == "fix" and self.rule is not None:
+            return remediation_for(self.rule, self.target)
         if key == "resource":
             return target_resource(self.target)
         if key in self.params:
@@ -61,7 +83,7 @@ def _condition_outcomes(rule: Rule, check: Check, target: Any, params: Mapping[s
         yield Undecided(location, f"{', '.join(unknown) or 'the condition'} could not be resolved")
     elif verdict:
         at_value = plain(at) if at is not None else ""
-        message = _Fields(target, params, at_value).format(check.message.strip())
+        message = _Fields(target, params, at_value, rule).format(check.message.strip())
         if isinstance(at, Value) and at.note:  # e.g. a CloudFormation Fn::If branch
             message = f"{message} ({at.note})"
         yield Hit(location, message, check.level)
