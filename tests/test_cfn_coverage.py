@@ -235,3 +235,14 @@ def test_advice_is_for_the_format_the_finding_is_in(tmp_path: Path) -> None:
     assert "enable_key_rotation = true" in by[("main.tf", "KMS003")] and "EnableKeyRotation" not in by[("main.tf", "KMS003")]
     assert "AWS::KMS::Alias" in by[("t.yaml", "KMS011")] and "aws_kms_alias" not in by[("t.yaml", "KMS011")]
     assert "aws_kms_alias" in by[("main.tf", "KMS011")] and "AWS::KMS::Alias" not in by[("main.tf", "KMS011")]
+
+
+def test_branch_note_names_the_fewest_condition_values() -> None:
+    from kmslint.engine.branches import branch_note
+
+    a, b = (("A", True), ("B", False)), (("A", False), ("B", False))
+    c = (("A", False), ("B", True))
+    assert branch_note([a], [a, b, c]) == "when A is true"
+    assert branch_note([a, b], [a, b, c]) == "when B is false"
+    assert branch_note([a, b, c], [a, b, c]) == ""
+    assert branch_note([a, c], [a, b, c]) == "when A is false and B is true or A is true and B is false"

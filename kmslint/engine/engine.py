@@ -15,6 +15,7 @@ from ..model.resources import Inventory
 from ..model.values import UNKNOWN, Location, Value
 from ..predicates import PREDICATES
 from .api import Hit, PolicySubject, Undecided, Unit, targets
+from .branches import Combination, branch_note
 from .conditions import condition_fields, evaluate, plain, resolve_field
 from .rules import Check, Rule
 
@@ -107,21 +108,19 @@ def _finding(rule: Rule, level: str, hit: Hit, target: Any) -> Finding:
     )
 
 
-def _policy_branch(target: Any) -> str:
+def _policy_branches(target: Any) -> tuple[Combination, ...]:
     key = target.key if isinstance(target, PolicySubject) else None
-    return key.policy_branch if key is not None else ""
+    return key.policy_branches if key is not None else ()
 
 
-def _branch_findings(rule: Rule, level: str, hits: Mapping[tuple[Any, ...], tuple[Hit, Any, list[str]]], inv: Inventory) -> list[Finding]:
+def _branch_findings(rule: Rule, level: str, hits: Mapping[tuple[Any, ...], tuple[Hit, Any, list[Combination]]], inv: Inventory) -> list[Finding]:
     """Findings on the policy of a key whose policy differs between Fn::If branches (CloudFormation):
-    one per place and message, saying which branches it holds under, or nothing when it holds under
-    every branch of that key."""
+    one per place and message, saying which condition values it holds under (see :mod:`.branches`)."""
     out: list[Finding] = []
-    for (unit, address, *_), (hit, target, branches) in hits.items():
-        every = {k.policy_branch for k in inv.keys if k.unit == unit and k.address == address and k.policy_branch}
-        if set(branches) != every:
-            hit = replace(hit, message=f"{hit.message} ({' or '.join(dict.fromkeys(branches))})")
-        out.append(_finding(rule, level, hit, target))
+    for (unit, address, *_), (hit, target, holds) in hits.items():
+        every = [c for k in inv.keys if k.unit == unit and k.address == address for c in k.policy_branches]
+        note = branch_note(holds, every)
+        out.append(_finding(rule, level, replace(hit, message=f"{hit.message} ({note})") if note else hit, target))
     return out
 
 
@@ -131,7 +130,7 @@ def run_rule(
     findings: list[Finding] = []
     errors: list[ScanError] = []
     unknowns: list[UnknownNote] = []
-    branched: dict[tuple[Any, ...], tuple[Hit, Any, list[str]]] = {}
+    branched: dict[tuple[Any, ...], tuple[Hit, Any, list[Combination]]] = {}
     for target in targets(rule.target, inv):
         for check in rule.checks:
             try:
@@ -141,9 +140,9 @@ def run_rule(
                 errors.append(ScanError(where, rule.id, f"check {check.predicate or check.at!r} failed on {target_resource(target) or where}: {type(exc).__name__}: {exc}"))
                 continue
             for out in outcomes:
-                if isinstance(out, Hit) and _policy_branch(target):
+                if isinstance(out, Hit) and _policy_branches(target):
                     group = (target.unit, target.address, out.location, out.message, out.level, out.resource)
-                    branched.setdefault(group, (out, target, []))[2].append(_policy_branch(target))
+                    branched.setdefault(group, (out, target, []))[2].extend(_policy_branches(target))
                 elif isinstance(out, Hit):
                     findings.append(_finding(rule, level, out, target))
                 else:

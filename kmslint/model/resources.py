@@ -76,7 +76,9 @@ class Key:
     alias_unknown: bool = False  # some alias in the unit has a target that could not be resolved
     source_format: str = "terraform"
     anchor: Optional[Location] = None  # the root module's call of the module declaring this key
-    policy_branch: str = ""  # the condition values this key variant's policy holds under ("when IsProd is false")
+    # CloudFormation Fn::If variants: the condition values (of the conditions inside the key policy) under
+    # which this variant's policy applies, one tuple of (condition, value) pairs per combination.
+    policy_branches: tuple[tuple[tuple[str, bool], ...], ...] = ()
 
     @property
     def unit_location(self) -> Location:

@@ -176,19 +176,19 @@ def build_key(tpl: Template, logical_id: str, res: Mapping[str, Any], header: Lo
         source_format="cloudformation",
     )
     unchecked = (read.unchecked,) if read.unchecked else ()
-    key = replace(key, policy_branch=_policy_branch(raw_props, resolver))
+    branch = _policy_branch(raw_props, resolver)
+    key = replace(key, policy_branches=(branch,) if branch else ())
     return KeyBuild(key, unchecked, _signature(attrs, policy), read.by_condition)
 
 
-def _policy_branch(raw_props: Any, resolver: Resolver) -> str:
-    """The condition values this variant's policy was chosen under (``when IsProd is false``), from
-    the Fn::If conditions written inside KeyPolicy; "" when its policy is the same in every branch.
-    A branch that removes the policy (``!Ref AWS::NoValue``) is AWS's default policy, so the note is
-    taken from the template, not from the resolved value."""
+def _policy_branch(raw_props: Any, resolver: Resolver) -> tuple[tuple[str, bool], ...]:
+    """The values of the Fn::If conditions written inside KeyPolicy under which this variant's policy
+    was chosen; () when the key is not a variant or its policy has no Fn::If. A branch that removes
+    the policy (``!Ref AWS::NoValue``: AWS's default policy) is read from the template, not from the
+    resolved value, which is gone."""
     raw = raw_props.get("KeyPolicy") if isinstance(raw_props, dict) else None
     chosen = resolver.assignment or {}
-    names = sorted(n for n in if_conditions(raw) if n in chosen)
-    return "when " + " and ".join(f"{n} is {'true' if chosen[n] else 'false'}" for n in names) if names else ""
+    return tuple((n, bool(chosen[n])) for n in sorted(if_conditions(raw)) if n in chosen)
 
 
 def _signature(attrs: Mapping[str, Value[Any]], policy: Any) -> str:

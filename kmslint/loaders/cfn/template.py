@@ -64,7 +64,10 @@ def _key_builds(tpl: Template, lid: str, res: Mapping[str, Any], header: Locatio
             continue
         chosen = {n: v for n, v in branch.conditions.items() if n in names}
         build = build_key(tpl, lid, res, header, Resolver(tpl, chosen, branch.parameters))
-        variants.setdefault(build.signature, build)
+        kept = variants.setdefault(build.signature, build)
+        if kept is not build:  # the same key under another combination: its policy holds there too
+            merged_branches = tuple(dict.fromkeys(kept.key.policy_branches + build.key.policy_branches))
+            variants[build.signature] = replace(kept, key=replace(kept.key, policy_branches=merged_branches))
     if len(variants) == 1:
         return list(variants.values())
     return [merged] + [b for sig, b in variants.items() if sig != merged.signature]
