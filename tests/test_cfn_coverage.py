@@ -246,3 +246,22 @@ def test_branch_note_names_the_fewest_condition_values() -> None:
     assert branch_note([a, b], [a, b, c]) == "when B is false"
     assert branch_note([a, b, c], [a, b, c]) == ""
     assert branch_note([a, c], [a, b, c]) == "when A is false and B is true or A is true and B is false"
+
+
+def test_a_statement_with_an_imported_principal_is_unchecked_but_a_branch_is_not() -> None:
+    inv = load(
+        """
+        Parameters: {Env: {Type: String, AllowedValues: [a, b]}}
+        Conditions: {IsA: !Equals [!Ref Env, a]}
+        Resources:
+          K:
+            Type: AWS::KMS::Key
+            Properties:
+              KeyPolicy:
+                Statement:
+                  - {Effect: Allow, Principal: {AWS: !ImportValue admin-role}, Action: "kms:*", Resource: "*"}
+                  - !If [IsA, {Effect: Allow, Principal: "*", Action: "kms:Decrypt", Resource: "*"}, !Ref AWS::NoValue]
+        """
+    )
+    ((line, reason),) = {(u.location.line, u.reason) for u in inv.unchecked}
+    assert line == 11 and reason.startswith("statement 1 of the key policy of K has values kmslint cannot resolve (it is imported")

@@ -175,7 +175,7 @@ def build_key(tpl: Template, logical_id: str, res: Mapping[str, Any], header: Lo
         policy=policy,
         source_format="cloudformation",
     )
-    unchecked = (read.unchecked,) if read.unchecked else ()
+    unchecked = read.unchecked
     branch = _policy_branch(raw_props, resolver)
     key = replace(key, policy_branches=(branch,) if branch else ())
     return KeyBuild(key, unchecked, _signature(attrs, policy), read.by_condition)

@@ -26,7 +26,7 @@ from ...model.policy import Policy, policy_from_json
 from ...model.resources import Unchecked
 from ...model.values import UNKNOWN, Location
 from .. import jsonpos
-from .resolve import UNKNOWN_MARK, RNode, Template, contains_unknown, plain
+from .resolve import DEPENDS, UNKNOWN_MARK, RNode, Template, contains_unknown, plain
 
 __all__ = ["PolicyRead", "key_policy"]
 
@@ -38,7 +38,7 @@ class PolicyRead:
     """A key's policy (None when the template gives none) and what could not be checked."""
 
     policy: Optional[Policy] = None
-    unchecked: Optional[Unchecked] = None
+    unchecked: tuple[Unchecked, ...] = ()
     by_condition: bool = False  # unknown only because Fn::If branches differ (variants check it)
 
 
@@ -47,7 +47,7 @@ def _unseen(loc: Location, owner: str, why: str) -> PolicyRead:
         f"the key policy of {owner} cannot be checked ({why}), so {_POLICY_RULES} did not check it; "
         "write the policy in the template to have it checked"
     )
-    return PolicyRead(Policy(location=loc, origin="inline", known=False), Unchecked(loc, reason))
+    return PolicyRead(Policy(location=loc, origin="inline", known=False), (Unchecked(loc, reason),))
 
 
 def _rejected(loc: Location, why: str) -> Policy:
@@ -81,14 +81,45 @@ def _map_policy(node: RNode, owner: str) -> PolicyRead:
     statements = node.get("Statement")
     if statements is not None and not statements.known:
         if statements.depends_on_condition:
-            return PolicyRead(Policy(location=node.loc, origin="inline", known=False), None, True)
+            return PolicyRead(Policy(location=node.loc, origin="inline", known=False), (), True)
         return _unseen(statements.loc, owner, f"its Statement: {statements.note}")
     if statements is None:
         return PolicyRead(_validated(policy_from_json(doc, node.loc), doc))
     items = statements.value if isinstance(statements.value, tuple) else (statements,)
     locations = [item.loc for item in items]
     unknown = [i for i, item in enumerate(items) if contains_unknown(plain(item))]
-    return PolicyRead(_validated(policy_from_json(doc, node.loc, locations, unknown_statements=unknown), doc))
+    policy = _validated(policy_from_json(doc, node.loc, locations, unknown_statements=unknown), doc)
+    unseen = tuple(u for i in unknown if (u := _unseen_statement(items[i], i, owner)) is not None)
+    return PolicyRead(policy, unseen, any(_notes(items[i]) and all(n.startswith(DEPENDS) for n in _notes(items[i])) for i in unknown))
+
+
+def _notes(node: RNode) -> list[str]:
+    """Why the UNKNOWN values inside ``node`` are unknown."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if not item.known:
+            found.append(item.note or "a value cannot be resolved")
+        elif isinstance(item.value, dict):
+            stack.extend(item.value.values())
+        elif isinstance(item.value, tuple):
+            stack.extend(item.value)
+    return found
+
+
+def _unseen_statement(item: RNode, index: int, owner: str) -> Optional[Unchecked]:
+    """A statement the policy rules skip because part of it cannot be resolved (a principal
+    imported from another stack): unchecked, unless only Fn::If branches differ (the key's
+    variants check each branch)."""
+    notes = list(dict.fromkeys(_notes(item)))
+    if not notes or all(n.startswith(DEPENDS) for n in notes):
+        return None
+    reason = (
+        f"statement {index + 1} of the key policy of {owner} has values kmslint cannot resolve ({'; '.join(notes)}), "
+        f"so {_POLICY_RULES} did not check it"
+    )
+    return Unchecked(item.loc, reason)
 
 
 def _block_mapper(tpl: Template, src: Location) -> Optional[Callable[[int, int], Location]]:
@@ -133,7 +164,7 @@ def key_policy(tpl: Template, node: Optional[RNode], owner: str) -> PolicyRead:
     if node.value is UNKNOWN and node.partial is not None:
         return _text_policy(tpl, node, node.partial, owner)
     if node.value is UNKNOWN and node.depends_on_condition:
-        return PolicyRead(Policy(location=node.loc, origin="inline", known=False), None, True)
+        return PolicyRead(Policy(location=node.loc, origin="inline", known=False), (), True)
     if node.value is UNKNOWN:
         return _unseen(node.loc, owner, node.note or "KeyPolicy cannot be resolved")
     return PolicyRead(_rejected(node.loc, "it is neither a map nor a JSON string"))
