@@ -8,6 +8,9 @@ a ``.git``), or given with ``--config FILE``. In one folder ``.kmslint.yaml`` wi
     ignore: [KMS011]              # never these (wins over select)
     exclude: ["examples/*", "*.tfvars"]    # fnmatch globs over paths relative to the scan root
     fail-on: warning              # error | warning | note | none
+    max-file-size-mb: 10          # larger files are KMS000, not parsed
+    max-analysis-steps: 1000000   # work one Terraform configuration may spend (kmslint/limits.py)
+    max-value-size: 1000000       # elements + characters of one evaluated value; larger is unknown
     rules:
       KMS002: {min_days: 30, level: warning}
 
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .engine.rules import Parameter, Rule
-from .limits import MAX_FILE_BYTES, MAX_NESTING_DEPTH, Limits
+from .limits import MAX_ANALYSIS_STEPS, MAX_FILE_BYTES, MAX_NESTING_DEPTH, MAX_VALUE_SIZE, Limits
 
 CONFIG_NAMES = (".kmslint.yaml", ".kmslint.yml")
 PYPROJECT = "pyproject.toml"
@@ -44,6 +47,8 @@ SCHEMA: Mapping[str, Any] = {
         "fail-on": {"enum": list(FAIL_ON)},
         "max-file-size-mb": {"type": "integer", "minimum": 1, "maximum": 1024},
         "max-nesting-depth": {"type": "integer", "minimum": 10, "maximum": 100000},
+        "max-analysis-steps": {"type": "integer", "minimum": 1000, "maximum": 1000000000},
+        "max-value-size": {"type": "integer", "minimum": 1000, "maximum": 100000000},
         "rules": {
             "type": "object",
             "propertyNames": {"pattern": RULE_ID},
@@ -221,6 +226,8 @@ def config_from_data(data: Mapping[str, Any], source: str = "") -> Config:
         limits=Limits(
             max_file_bytes=int(data.get("max-file-size-mb", MAX_FILE_BYTES // (1024 * 1024))) * 1024 * 1024,
             max_nesting_depth=int(data.get("max-nesting-depth", MAX_NESTING_DEPTH)),
+            max_analysis_steps=int(data.get("max-analysis-steps", MAX_ANALYSIS_STEPS)),
+            max_value_size=int(data.get("max-value-size", MAX_VALUE_SIZE)),
         ),
     )
 

@@ -60,7 +60,7 @@ def load_inventory(
     if tf_by_dir:
         from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
 
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes)
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, limits)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
     return _with_policy_errors(pair_plans(inv))
 
