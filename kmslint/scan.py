@@ -54,15 +54,32 @@ def load_inventory(
         elif f.kind == "tfvars":
             tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
         else:
-            inv = inv.merge(_load_data_file(f, prefilter, limits))
+            inv = inv.merge(_guarded_data_file(f, prefilter, limits))
     if tf_by_dir and prefilter:  # a plan's directory stays: its keys pair with that HCL
         tf_by_dir = relevant_directories(tf_by_dir, root, frozenset(f.path.parent for f in files if f.kind == "plan"))
     if tf_by_dir:
         from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
 
         loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, limits)
-        inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
+        try:
+            inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
+        except Exception as exc:  # noqa: BLE001 - each configuration is guarded in the loader; this is the last net
+            first = [sorted(fs)[0] for fs in tf_by_dir.values()]
+            inv = inv.merge(Inventory(parse_errors=tuple(ParseError(Location(rel_path(p, root), 1, 1), _stopped("loading", exc)) for p in first)))
     return _with_policy_errors(pair_plans(inv))
+
+
+def _stopped(doing: str, exc: BaseException) -> str:
+    return f"analysis stopped: {doing} this file failed ({type(exc).__name__}); it was not checked"
+
+
+def _guarded_data_file(f: SourceFile, prefilter: bool, limits: Limits) -> Inventory:
+    """One YAML/JSON file's inventory; any failure while loading it is its own KMS000 (issue 17: one
+    file must never lose the other files' findings)."""
+    try:
+        return _load_data_file(f, prefilter, limits)
+    except Exception as exc:  # noqa: BLE001 - a loader bug or a Python limit (MemoryError, RecursionError) in one file
+        return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), _stopped("loading", exc)),))
 
 
 def _with_policy_errors(inv: Inventory) -> Inventory:
