@@ -46,6 +46,7 @@ from .model.values import Location
 __all__ = [
     "MAX_ANALYSIS_STEPS",
     "MAX_FILE_BYTES",
+    "MAX_PLAN_BYTES",
     "MAX_VALUE_SIZE",
     "MAX_NESTING_DEPTH",
     "Limits",
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_PLAN_BYTES = 256 * 1024 * 1024  # `terraform show -json` of a large estate is often well over 10 MB
 MAX_NESTING_DEPTH = 100
 MAX_ANALYSIS_STEPS = 1_000_000
 MAX_VALUE_SIZE = 1_000_000

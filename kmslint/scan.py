@@ -12,12 +12,10 @@ from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
-from .limits import Limits, too_deep, too_large
+from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
-
-MAX_PLAN_BYTES = 256 * 1024 * 1024  # `terraform show -json` of a large estate is often well over 10 MB
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
-    files, skipped = discover_all(focus.load_paths, root, opts.config.exclude)
+    files, skipped = discover_all(focus.load_paths, root, opts.config.exclude, opts.config.limits.max_file_bytes)
     inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits)
     inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
