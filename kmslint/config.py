@@ -1,7 +1,10 @@
 """Configuration: ``.kmslint.yaml`` or ``[tool.kmslint]`` in ``pyproject.toml``.
 
-Found by walking up from the scan root (stopping at the repository root, the first folder with
-a ``.git``), or given with ``--config FILE``. In one folder ``.kmslint.yaml`` wins over
+Found by walking up from the scanned path to the repository root (the first folder with a
+``.git``; outside a repository, only the scanned folder itself), never above it, so a
+``.kmslint.yaml`` in a temporary folder shared by CI jobs cannot switch rules off; or given with
+``--config FILE``. A configuration file found this way that is a symbolic link out of the
+repository is an error, never read. In one folder ``.kmslint.yaml`` wins over
 ``pyproject.toml``; a ``pyproject.toml`` without ``[tool.kmslint]`` is passed over. Keys::
 
     select: [KMS001, KMS002]      # only these rules (default: all)
@@ -107,17 +110,37 @@ def _candidates(folder: Path) -> Iterable[Path]:
     yield folder / PYPROJECT
 
 
-def find_config(start: Path) -> Optional[Path]:
-    """The nearest config file at or above ``start``, not going above the repository root."""
+def repository_root(start: Path) -> Path:
+    """The git work tree's top folder at or above ``start``; outside git, ``start``'s own folder."""
     here = start.resolve()
     folder = here if here.is_dir() else here.parent
+    return next((current for current in (folder, *folder.parents) if (current / ".git").exists()), folder)
+
+
+def find_config(start: Path) -> Optional[Path]:
+    """The nearest config file at or above ``start``, never above the repository root."""
+    here = start.resolve()
+    folder = here if here.is_dir() else here.parent
+    top = repository_root(folder)
     for current in (folder, *folder.parents):
         for candidate in _candidates(current):
-            if candidate.is_file() and (candidate.name != PYPROJECT or _has_tool_table(candidate)):
+            if candidate.is_file() and _inside(candidate, top) and (candidate.name != PYPROJECT or _has_tool_table(candidate)):
                 return candidate
-        if (current / ".git").exists():
+        if current == top:
             return None
     return None
+
+
+def _inside(candidate: Path, top: Path) -> bool:
+    """Raise for a configuration that links out of the repository: it is not read, and not ignored
+    silently either (the user meant it to apply)."""
+    try:
+        target = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    if not target.is_relative_to(top):
+        raise ConfigError(f"{candidate}: a symbolic link to a file outside the repository ({top}); kmslint does not read it")
+    return True
 
 
 # --- reading and validating ----------------------------------------------------------------------
@@ -148,6 +171,10 @@ def _read_yaml(path: Path) -> Any:
             return loader.get_single_data()
         finally:
             loader.dispose()
+    except yaml.MarkedYAMLError as exc:  # say where, without echoing the line (its text is not ours to print)
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ConfigError(f"{path}: cannot read configuration: {exc.problem or exc.context or 'invalid YAML'}{where}") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 

@@ -163,6 +163,11 @@ def rule_params(rule: Rule, config: Config, rules: Mapping[str, Rule]) -> dict[s
     return params
 
 
+def _config_path(source: str, root: Path) -> str:
+    """The configuration file as the report names it: relative to the root when inside it."""
+    return rel_path(Path(source), root) if source else ""
+
+
 def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inventory]:
     root = opts.root.resolve()
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
@@ -185,6 +190,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         unknowns=tuple(unknowns),
         files_scanned=len(files),
         unchecked=tuple(sorted(set(inv.unchecked))),
+        config=_config_path(opts.config.source, root),
     )
     return focus.narrow(result), inv
 

@@ -37,6 +37,7 @@ def render(result: ScanResult, rules: Sequence[Rule], show_unknown: bool = False
         "errors": [{"path": e.path, "rule_id": e.rule_id, "message": e.message} for e in result.errors],
         "suppressed": [finding_dict(f) for f in result.suppressed],
         "unchecked": [{"path": u.location.path, "line": u.location.line, "reason": u.reason} for u in result.unchecked],
+        "config": result.config or None,  # which .kmslint.yaml / pyproject.toml applied (null: the defaults)
     }
     if show_unknown:
         doc["unknown"] = [
