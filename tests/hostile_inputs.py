@@ -11,10 +11,14 @@ NEIGHBOUR = 'resource "aws_kms_key" "neighbour" {\n  enable_key_rotation = false
 
 
 def shared_locals(n: int) -> str:
-    """``a1 = [local.a0, local.a0]`` ... ``a<n>``: a tree of 2**n leaves built from n small lists."""
+    """``a1 = [local.a0, local.a0]`` ... ``a<n>``: a tree of 2**n leaves built from n small lists, each
+    evaluated in turn (so no evaluation depth limit cuts the chain short)."""
     body = "".join(f"  a{i} = [local.a{i - 1}, local.a{i - 1}]\n" for i in range(1, n + 1))
+    every = ", ".join(f"local.a{i}" for i in range(1, n + 1))
     return f'locals {{\n  a0 = "x"\n{body}}}\n' + (
-        'resource "aws_kms_key" "k" {\n  enable_key_rotation = false\n  policy = jsonencode({"Statement" = local.a%d})\n}\n' % n
+        'resource "aws_kms_key" "k" {\n  enable_key_rotation = false\n'
+        f'  policy = jsonencode({{"Statement" = [{{"Effect" = "Allow", "Principal" = "*", "Action" = "kms:*", "Resource" = "*", '
+        f'"Condition" = {{"StringEquals" = {{"aws:PrincipalTag/x" = [{every}]}}}}}}]}})\n}}\n'
     )
 
 
