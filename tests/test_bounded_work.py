@@ -159,3 +159,41 @@ def _has_unknown(v: Any) -> bool:
     if isinstance(v, list):
         return any(_has_unknown(x) for x in v)
     return False
+
+
+# --- any chain of doubling locals: bounded, never a crash -----------------------------------------
+
+_STEPS = [
+    "[{x}, {x}]", '"${{{x}}}${{{x}}}"', "{x} * {x}", "{x} + {x}", "concat({x}, {x})", "flatten([{x}, {x}])",
+    'join(",", [{x}, {x}])', 'replace({x}, "a", {x})', "merge({{a = {x}}}, {{b = {x}}})", "jsonencode([{x}, {x}])",
+    'format("%s%s", {x}, {x})', "distinct([{x}, {x}])", "{{for k, v in [{x}, {x}] : tostring(k) => v}}", "length({x}) * {x}",
+]
+_SEEDS = ['"ab"', "2", "[1, 2]", "{a = 1}", "1e300", "99999999999999999999"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(_SEEDS), st.lists(st.sampled_from(_STEPS), min_size=1, max_size=40))
+def test_any_chain_of_doubling_locals_is_bounded(seed: str, steps: list[str]) -> None:
+    import tempfile
+
+    from kmslint.config import Config
+    from kmslint.engine.rules import load_rules
+    from kmslint.limits import Limits
+    from kmslint.scan import ScanOptions, run_scan
+
+    body = "".join(f"  v{i} = {step.format(x=f'local.v{i - 1}')}\n" for i, step in enumerate(steps, start=1))
+    every = ", ".join(f"local.v{i}" for i in range(1, len(steps) + 1))
+    text = (
+        f"locals {{\n  v0 = {seed}\n{body}}}\n"
+        'resource "aws_kms_key" "k" {\n  enable_key_rotation = false\n'
+        f'  policy = jsonencode({{"Statement" = [{{"Effect" = "Allow", "Condition" = {{"StringEquals" = {{"x" = [{every}]}}}}}}]}})\n}}\n'
+    )
+    config = Config(select=("KMS003",), limits=Limits(max_analysis_steps=50_000, max_value_size=20_000))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "main.tf").write_text(text, encoding="utf-8")
+        result, _ = run_scan(ScanOptions((root,), root, config), load_rules())
+    rules = {(f.rule_id, f.location.line) for f in result.findings}
+    key_line = len(steps) + 5
+    assert ("KMS003", key_line) in rules or any(r == "KMS000" and "analysis stopped" in f.message for f in result.findings for r in [f.rule_id])
+    assert not result.errors

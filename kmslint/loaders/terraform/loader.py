@@ -24,7 +24,7 @@ from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_
 from .parallel import parse_files
 from .prefilter import read_text
 from .policydoc import policy_document
-from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
+from .tfvalues import Encoded, Text, clear_facts, contains_unknown, is_partial, plainify
 
 KEY_TYPES = TERRAFORM_KEY_KINDS  # resource type -> key kind (the model owns the mapping)
 
@@ -178,7 +178,8 @@ class TerraformLoader:
             where = Location(mdef.files[0] if mdef.files else mdef.rel, 1, 1)
             return Inventory(parse_errors=(ParseError(where, _stopped(f"evaluating the configuration in {mdef.rel or '.'} failed ({type(exc).__name__})")),))
         finally:
-            self.children.clear()  # instances and their caches are per configuration
+            self.children.clear()  # instances, their caches and the facts of their values are per configuration
+            clear_facts()
 
     def tfvars(self, files: list[Path]) -> dict[str, tuple[Any, Location]]:
         out: dict[str, tuple[Any, Location]] = {}
