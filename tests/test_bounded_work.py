@@ -197,3 +197,18 @@ def test_any_chain_of_doubling_locals_is_bounded(seed: str, steps: list[str]) ->
     key_line = len(steps) + 5
     assert ("KMS003", key_line) in rules or any(r == "KMS000" and "analysis stopped" in f.message for f in result.findings for r in [f.rule_id])
     assert not result.errors
+
+
+def test_the_wall_clock_is_only_a_last_safety_net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A configuration still evaluating after MAX_CONFIG_SECONDS stops like one over its step budget
+    (simulated: the limit is set to zero, so no test waits on a clock)."""
+    from kmslint.config import Config
+    from kmslint.engine.rules import load_rules
+    from kmslint.loaders.terraform import evaluate
+    from kmslint.scan import ScanOptions, run_scan
+
+    monkeypatch.setattr(evaluate, "MAX_CONFIG_SECONDS", -1.0)
+    h.write(tmp_path / "main.tf", h.expensive_for_each(2))
+    result, _ = run_scan(ScanOptions((tmp_path,), tmp_path, Config(select=("KMS003",))), load_rules())
+    assert [(f.rule_id, f.location.line) for f in result.findings] == [("KMS000", 4)]
+    assert "analysis stopped: the configuration in . ran out of time" in result.findings[0].message

@@ -16,6 +16,7 @@ number too large to print) is UNKNOWN and listed in ``unchecked`` with the reaso
 from __future__ import annotations
 
 import operator
+import time
 from numbers import Real
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -67,14 +68,17 @@ MAX_TEXT = 1 << 20  # characters in one evaluated string
 MAX_COUNT = 1024  # a larger (or infinite, or NaN) count is UNKNOWN rather than a list of a billion indexes
 MAX_INT_BITS = 1024  # Terraform numbers carry 512 bits; repeated squaring must not build a million-digit integer
 CHARS_PER_STEP = 16  # produced text costs steps too, so memory is bounded by the budget
+# The last safety net behind the step budget, for work a step does not count (a bug, a slow machine):
+# a configuration still being evaluated after this long stops the same way. Checked every 4,096 steps.
+MAX_CONFIG_SECONDS = 120.0
 
 
 class BudgetExceeded(Exception):
     """The configuration spent its step budget; ``where`` is the expression being evaluated."""
 
-    def __init__(self, budget: int, where: Optional[Location]) -> None:
+    def __init__(self, budget: int, where: Optional[Location], timed_out: bool = False) -> None:
         super().__init__(f"budget of {budget} steps spent")
-        self.budget, self.where = budget, where
+        self.budget, self.where, self.timed_out = budget, where, timed_out
 
 
 class _Capped(EvalError):
@@ -109,6 +113,7 @@ class Evaluator:
         self.keys_cache: dict[tuple[int, int], Any] = {}
         self.max_analysis_steps, self.max_value_size = MAX_ANALYSIS_STEPS, MAX_VALUE_SIZE
         self.spent = 0  # steps spent by the current configuration
+        self.deadline = time.monotonic() + MAX_CONFIG_SECONDS
         self.where: Optional[Location] = None  # the outermost expression being evaluated
         self.unchecked: dict[Location, Unchecked] = {}
 
@@ -117,13 +122,16 @@ class Evaluator:
     def begin_configuration(self) -> None:
         """A fresh step budget (one per configuration); memoized facts of earlier values are dropped."""
         self.spent = 0
+        self.deadline = time.monotonic() + MAX_CONFIG_SECONDS
         self.keys_cache.clear()  # keyed by instance identity: instances do not outlive their configuration
         clear_facts()
 
     def spend(self, steps: int) -> None:
-        self.spent += steps
+        before, self.spent = self.spent, self.spent + steps
         if self.spent > self.max_analysis_steps:
             raise BudgetExceeded(self.max_analysis_steps, self.where)
+        if before >> 12 != self.spent >> 12 and time.monotonic() > self.deadline:
+            raise BudgetExceeded(self.max_analysis_steps, self.where, timed_out=True)
 
     def note(self, loc: Optional[Location], reason: str) -> None:
         if loc is not None and loc not in self.unchecked:

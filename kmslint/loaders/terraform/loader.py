@@ -172,8 +172,9 @@ class TerraformLoader:
             return self.unit_inventory(mdef.rel, root)
         except BudgetExceeded as exc:
             where = exc.where or Location(mdef.files[0] if mdef.files else mdef.rel, 1, 1)
-            return Inventory(parse_errors=(ParseError(where, _stopped(f"the configuration in {mdef.rel or '.'} spent its budget of {exc.budget:,} "
-                                                                      "evaluation steps (max-analysis-steps) while evaluating this expression")),))
+            spent = "ran out of time" if exc.timed_out else f"spent its budget of {exc.budget:,} evaluation steps (max-analysis-steps)"
+            what = f"the configuration in {mdef.rel or '.'} {spent} while evaluating this expression"
+            return Inventory(parse_errors=(ParseError(where, _stopped(what)),))
         except Exception as exc:  # noqa: BLE001 - a bug or a Python limit in one configuration is its KMS000, not a lost scan
             where = Location(mdef.files[0] if mdef.files else mdef.rel, 1, 1)
             return Inventory(parse_errors=(ParseError(where, _stopped(f"evaluating the configuration in {mdef.rel or '.'} failed ({type(exc).__name__})")),))
