@@ -121,7 +121,7 @@ class Evaluator:
 
     def begin_configuration(self) -> None:
         """A fresh step budget (one per configuration); memoized facts of earlier values are dropped."""
-        self.spent = 0
+        self.spent, self.where = 0, None
         self.deadline = time.monotonic() + MAX_CONFIG_SECONDS
         self.keys_cache.clear()  # keyed by instance identity: instances do not outlive their configuration
         clear_facts()
