@@ -64,7 +64,12 @@ def load_inventory(
         except Exception as exc:  # noqa: BLE001 - each configuration is guarded in the loader; this is the last net
             first = [sorted(fs)[0] for fs in tf_by_dir.values()]
             inv = inv.merge(Inventory(parse_errors=tuple(ParseError(Location(rel_path(p, root), 1, 1), _stopped("loading", exc)) for p in first)))
-    return _with_policy_errors(pair_plans(inv))
+    try:
+        paired = pair_plans(inv)
+    except Exception as exc:  # noqa: BLE001 - a plan that cannot be paired with its HCL loses only the pairing
+        plans = [f for f in files if f.kind == "plan"]
+        paired = inv.merge(Inventory(parse_errors=tuple(ParseError(Location(f.rel, 1, 1), _stopped("pairing", exc)) for f in plans)))
+    return _with_policy_errors(paired)
 
 
 def _stopped(doing: str, exc: BaseException) -> str:

@@ -113,3 +113,13 @@ def test_a_named_file_linked_out_of_the_root_is_reported_not_read(tmp_path: Path
     result = scan(repo, paths=(repo / "leak.tf",))
     messages = [f.message for f in result.findings]
     assert len(messages) == 1 and "outside the scan root: not followed" in messages[0]
+
+
+def test_a_module_directory_linked_out_of_the_root_is_not_read(tmp_path: Path) -> None:
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    repo.mkdir()
+    (outside / "kms").mkdir(parents=True)
+    (outside / "kms" / "main.tf").write_text('resource "aws_kms_key" "outside" {\n  enable_key_rotation = false\n}\n')
+    (repo / "mod").symlink_to(outside / "kms", target_is_directory=True)
+    (repo / "main.tf").write_text('module "k" {\n  source = "./mod"\n}\nresource "aws_kms_key" "k" {\n  enable_key_rotation = false\n}\n')
+    assert found(scan(repo)) == {("main.tf", "KMS003", 5)}
