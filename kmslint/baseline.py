@@ -79,6 +79,8 @@ def load_baseline(path: Path) -> set[str]:
         document = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from exc
+    except RecursionError:  # 100,000 nested brackets: a baseline is two levels deep
+        raise BaselineError(f"{path}: cannot read baseline: JSON nested too deeply") from None
     result = set()
     for i, entry in enumerate(_entries(document, path)):
         fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None

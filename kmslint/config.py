@@ -1,13 +1,19 @@
 """Configuration: ``.kmslint.yaml`` or ``[tool.kmslint]`` in ``pyproject.toml``.
 
-Found by walking up from the scan root (stopping at the repository root, the first folder with
-a ``.git``), or given with ``--config FILE``. In one folder ``.kmslint.yaml`` wins over
+Found by walking up from the scanned path to the repository root (the first folder with a
+``.git``; outside a repository, only the scanned folder itself), never above it, so a
+``.kmslint.yaml`` in a temporary folder shared by CI jobs cannot switch rules off; or given with
+``--config FILE``. A configuration file found this way that is a symbolic link out of the
+repository is an error, never read. In one folder ``.kmslint.yaml`` wins over
 ``pyproject.toml``; a ``pyproject.toml`` without ``[tool.kmslint]`` is passed over. Keys::
 
     select: [KMS001, KMS002]      # only these rules (default: all)
     ignore: [KMS011]              # never these (wins over select)
     exclude: ["examples/*", "*.tfvars"]    # fnmatch globs over paths relative to the scan root
     fail-on: warning              # error | warning | note | none
+    max-file-size-mb: 10          # larger files are KMS000, not parsed
+    max-analysis-steps: 1000000   # work one Terraform configuration may spend (kmslint/limits.py)
+    max-value-size: 1000000       # elements + characters of one evaluated value; larger is unknown
     rules:
       KMS002: {min_days: 30, level: warning}
 
@@ -25,7 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .engine.rules import Parameter, Rule
-from .limits import MAX_FILE_BYTES, MAX_NESTING_DEPTH, Limits
+from .limits import MAX_ANALYSIS_STEPS, MAX_FILE_BYTES, MAX_NESTING_DEPTH, MAX_VALUE_SIZE, Limits
 
 CONFIG_NAMES = (".kmslint.yaml", ".kmslint.yml")
 PYPROJECT = "pyproject.toml"
@@ -44,6 +50,8 @@ SCHEMA: Mapping[str, Any] = {
         "fail-on": {"enum": list(FAIL_ON)},
         "max-file-size-mb": {"type": "integer", "minimum": 1, "maximum": 1024},
         "max-nesting-depth": {"type": "integer", "minimum": 10, "maximum": 100000},
+        "max-analysis-steps": {"type": "integer", "minimum": 1000, "maximum": 1000000000},
+        "max-value-size": {"type": "integer", "minimum": 1000, "maximum": 100000000},
         "rules": {
             "type": "object",
             "propertyNames": {"pattern": RULE_ID},
@@ -102,17 +110,37 @@ def _candidates(folder: Path) -> Iterable[Path]:
     yield folder / PYPROJECT
 
 
-def find_config(start: Path) -> Optional[Path]:
-    """The nearest config file at or above ``start``, not going above the repository root."""
+def repository_root(start: Path) -> Path:
+    """The git work tree's top folder at or above ``start``; outside git, ``start``'s own folder."""
     here = start.resolve()
     folder = here if here.is_dir() else here.parent
+    return next((current for current in (folder, *folder.parents) if (current / ".git").exists()), folder)
+
+
+def find_config(start: Path) -> Optional[Path]:
+    """The nearest config file at or above ``start``, never above the repository root."""
+    here = start.resolve()
+    folder = here if here.is_dir() else here.parent
+    top = repository_root(folder)
     for current in (folder, *folder.parents):
         for candidate in _candidates(current):
-            if candidate.is_file() and (candidate.name != PYPROJECT or _has_tool_table(candidate)):
+            if candidate.is_file() and _inside(candidate, top) and (candidate.name != PYPROJECT or _has_tool_table(candidate)):
                 return candidate
-        if (current / ".git").exists():
+        if current == top:
             return None
     return None
+
+
+def _inside(candidate: Path, top: Path) -> bool:
+    """Raise for a configuration that links out of the repository: it is not read, and not ignored
+    silently either (the user meant it to apply)."""
+    try:
+        target = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    if not target.is_relative_to(top):
+        raise ConfigError(f"{candidate}: a symbolic link to a file outside the repository ({top}); kmslint does not read it")
+    return True
 
 
 # --- reading and validating ----------------------------------------------------------------------
@@ -143,6 +171,10 @@ def _read_yaml(path: Path) -> Any:
             return loader.get_single_data()
         finally:
             loader.dispose()
+    except yaml.MarkedYAMLError as exc:  # say where, without echoing the line (its text is not ours to print)
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ConfigError(f"{path}: cannot read configuration: {exc.problem or exc.context or 'invalid YAML'}{where}") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 
@@ -221,6 +253,8 @@ def config_from_data(data: Mapping[str, Any], source: str = "") -> Config:
         limits=Limits(
             max_file_bytes=int(data.get("max-file-size-mb", MAX_FILE_BYTES // (1024 * 1024))) * 1024 * 1024,
             max_nesting_depth=int(data.get("max-nesting-depth", MAX_NESTING_DEPTH)),
+            max_analysis_steps=int(data.get("max-analysis-steps", MAX_ANALYSIS_STEPS)),
+            max_value_size=int(data.get("max-value-size", MAX_VALUE_SIZE)),
         ),
     )
 

@@ -6,13 +6,15 @@ import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
+
+from .limits import MAX_FILE_BYTES, MAX_PLAN_BYTES
 
 SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".venv", ".tox"})
 DATA_EXTS = (".json", ".yaml", ".yml", ".template")
 TF_EXTS = (".tf", ".tfvars")
 SOURCE_EXTS = TF_EXTS + (".template",)  # extensions whose skipped symlinks are always reported
-SNIFF_BYTES = 64 * 1024
+SNIFF_BYTES = 64 * 1024  # read first; the rest only when these bytes do not settle the kind
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,19 @@ def _walk(start: Path, root: Path, skipped: list[Skipped]) -> Iterator[Path]:
                 skipped.append(Skipped(p, problem))
 
 
+def _given(p: Path, root: Path, skipped: list[Skipped]) -> list[Path]:
+    """A file named on the command line (a pre-commit hook names changed files, and a changed file can
+    be a symbolic link a pull request added): read only when it stays inside the root, like any other."""
+    problem = _link_problem(p, root)
+    if problem is None and not _inside(p, root):  # a link in a parent folder of the file
+        problem = f"symbolic link to {p.resolve()}, outside the scan root: not followed"
+    if problem is None:
+        return [p]
+    if p.name.endswith(SOURCE_EXTS + DATA_EXTS):
+        skipped.append(Skipped(p, problem))
+    return []
+
+
 def _link_problem(p: Path, root: Path) -> Optional[str]:
     """Why a path may not be read (a symlink loop, or a link leaving the scan root), or None."""
     if not p.is_symlink():
@@ -78,7 +93,7 @@ def _inside(p: Path, root: Path) -> bool:
         return False
 
 
-def classify(path: Path) -> Optional[str]:
+def classify(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Optional[str]:
     name = path.name
     if name.endswith(".tf"):
         return "terraform"
@@ -87,26 +102,41 @@ def classify(path: Path) -> Optional[str]:
     if name.endswith(".tf.json"):
         return "terraform-json"  # recognised, not parsed: see scan.unsupported_terraform_json
     if name.endswith(DATA_EXTS):
-        return _sniff_data(path)
+        return _sniff_data(path, max_bytes)
     return None
 
 
 UNREADABLE = "unreadable"
 
 
-def _sniff_data(path: Path) -> Optional[str]:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except OSError:
-        return UNREADABLE
-    # UTF-16 (PowerShell's default) is sniffed too, so the loader reports it rather than it being skipped.
-    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-    text = head.decode("utf-16" if utf16 else "utf-8", errors="replace").lstrip("\ufeff")
+def _sniff_data(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Optional[str]:
+    """The kind of a YAML/JSON file, judged on the whole file up to the size limit: a plan whose
+    ``variables`` come first, or a template whose ``Resources`` start after 64 KB, is still found.
+    Most files are settled by their first 64 KB and read no further."""
     try:
         from .loaders import sniff
     except ImportError:  # CloudFormation and JSON loaders not installed in this build
         return None
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+            kind = _sniff_text(sniff, _decode(head))
+            if kind is not None or len(head) < SNIFF_BYTES:
+                return kind
+            limit = MAX_PLAN_BYTES if b'"format_version"' in head else max_bytes
+            data = head + fh.read(max(0, limit - len(head)))
+    except OSError:
+        return UNREADABLE
+    return _sniff_text(sniff, _decode(data))
+
+
+def _decode(data: bytes) -> str:
+    # UTF-16 (PowerShell's default) is sniffed too, so the loader reports it rather than it being skipped.
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return data.decode("utf-16" if utf16 else "utf-8", errors="replace").lstrip("\ufeff")
+
+
+def _sniff_text(sniff: Any, text: str) -> Optional[str]:
     if sniff.looks_like_plan(text):
         return "plan"
     if sniff.looks_like_cloudformation(text):
@@ -116,19 +146,21 @@ def _sniff_data(path: Path) -> Optional[str]:
     return None
 
 
-def discover_all(paths: Iterable[Path], root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[SourceFile], list[Skipped]]:
+def discover_all(
+    paths: Iterable[Path], root: Path, exclude: tuple[str, ...] = (), max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[SourceFile], list[Skipped]]:
     """The files to scan, deduplicated, in a stable order, and the files that could not be read."""
     seen: dict[Path, SourceFile] = {}
     skipped: list[Skipped] = []
     for start in paths:
-        candidates = _walk(start, root, skipped) if start.is_dir() else [start]
+        candidates = _walk(start, root, skipped) if start.is_dir() else _given(start, root, skipped)
         for p in candidates:
             if not p.is_file():
                 continue
             rel = rel_path(p, root)
             if _excluded(rel, exclude):
                 continue
-            kind = classify(p)
+            kind = classify(p, max_bytes)
             if kind == UNREADABLE:
                 skipped.append(Skipped(p, "cannot read file: permission denied or I/O error"))
             elif kind is not None:

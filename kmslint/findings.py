@@ -61,3 +61,4 @@ class ScanResult:
     unknowns: tuple[UnknownNote, ...] = ()
     files_scanned: int = 0
     unchecked: tuple[Unchecked, ...] = ()
+    config: str = ""  # the configuration file the scan used ("" for the defaults)

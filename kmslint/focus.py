@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from .discover import rel_path
+from .discover import link_rel, rel_path
 from .findings import Finding, ScanResult
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars")
@@ -50,16 +50,26 @@ def focus_for(paths: Sequence[Path], root: Path) -> Focus:
     """Widen explicit files to their Terraform directories; directories (or a mix) scan as given."""
     if not paths or any(p.is_dir() for p in paths):
         return Focus(tuple(paths))
-    context = terraform_siblings(p for p in paths if p.name.endswith(TERRAFORM_SUFFIXES))
-    return Focus((*paths, *context), frozenset(rel_path(p, root) for p in paths))
+    context = terraform_siblings((p for p in paths if p.name.endswith(TERRAFORM_SUFFIXES)), root)
+    named = {rel_path(p, root) for p in paths} | {link_rel(p, root) for p in paths}  # a link not followed is reported by its own name
+    return Focus((*paths, *context), frozenset(named))
 
 
-def terraform_siblings(files: Iterable[Path]) -> list[Path]:
-    """Every ``*.tf`` and ``*.tfvars`` file in the directories of ``files``, sorted per directory."""
+def terraform_siblings(files: Iterable[Path], root: Optional[Path] = None) -> list[Path]:
+    """Every ``*.tf`` and ``*.tfvars`` file in the directories of ``files``, sorted per directory.
+    With ``root``, a sibling that is a symbolic link out of it is left out: never opened."""
     out: list[Path] = []
     for directory in _unique(f.parent for f in files):
-        out.extend(sorted(p for p in directory.iterdir() if p.name.endswith(TERRAFORM_SUFFIXES) and p.is_file()))
+        siblings = (p for p in directory.iterdir() if p.name.endswith(TERRAFORM_SUFFIXES) and p.is_file())
+        out.extend(sorted(p for p in siblings if root is None or _stays_in(p, root)))
     return out
+
+
+def _stays_in(p: Path, root: Path) -> bool:
+    try:
+        return p.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def _unique(paths: Iterable[Path]) -> list[Path]:

@@ -19,6 +19,17 @@ false "too deep" that would keep a whole file from being scanned. It still sees 
 heredocs and YAML flow collections. Parentheses are not counted: the Terraform parser reports deep
 parentheses itself. JSON nested inside strings (event patterns, escaped policies) is left to the
 decoders' own recursion guards. Both checks are bounds, not parsers.
+
+Work is bounded too, in steps rather than seconds so that a verdict never depends on the machine:
+
+- ``MAX_ANALYSIS_STEPS`` (1,000,000): expression nodes, resource and module instances and produced text
+  (one step per 16 characters) one Terraform configuration may spend; about 4 s of work. The most any
+  real configuration measured spends is 25,000 (nozaq/terraform-aws-secure-baseline's organization
+  example); past the budget the configuration is one KMS000 "analysis stopped: ...", and every other
+  configuration and file is still checked.
+- ``MAX_VALUE_SIZE`` (1,000,000): elements plus characters in one evaluated value, counted with shared
+  parts as often as they are used (what ``jsonencode`` would write). Over it, the value is unknown and
+  listed in ``unchecked``; a real key policy is at most 32 KB.
 """
 
 from __future__ import annotations
@@ -33,7 +44,10 @@ from .model.resources import ParseError
 from .model.values import Location
 
 __all__ = [
+    "MAX_ANALYSIS_STEPS",
     "MAX_FILE_BYTES",
+    "MAX_PLAN_BYTES",
+    "MAX_VALUE_SIZE",
     "MAX_NESTING_DEPTH",
     "Limits",
     "Violation",
@@ -46,7 +60,10 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_PLAN_BYTES = 256 * 1024 * 1024  # `terraform show -json` of a large estate is often well over 10 MB
 MAX_NESTING_DEPTH = 100
+MAX_ANALYSIS_STEPS = 1_000_000
+MAX_VALUE_SIZE = 1_000_000
 
 _RUN = re.compile(r"[\[{]+|[\]}]+")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[{]+|[\]}]+', re.S)  # a double-quoted string, or a run of brackets
@@ -59,6 +76,8 @@ class Limits:
 
     max_file_bytes: int = MAX_FILE_BYTES
     max_nesting_depth: int = MAX_NESTING_DEPTH
+    max_analysis_steps: int = MAX_ANALYSIS_STEPS
+    max_value_size: int = MAX_VALUE_SIZE
 
 
 @dataclass(frozen=True)

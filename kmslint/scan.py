@@ -12,12 +12,10 @@ from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
-from .limits import Limits, too_deep, too_large
+from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
-
-MAX_PLAN_BYTES = 256 * 1024 * 1024  # `terraform show -json` of a large estate is often well over 10 MB
 
 
 @dataclass(frozen=True)
@@ -54,15 +52,37 @@ def load_inventory(
         elif f.kind == "tfvars":
             tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
         else:
-            inv = inv.merge(_load_data_file(f, prefilter, limits))
+            inv = inv.merge(_guarded_data_file(f, prefilter, limits))
     if tf_by_dir and prefilter:  # a plan's directory stays: its keys pair with that HCL
         tf_by_dir = relevant_directories(tf_by_dir, root, frozenset(f.path.parent for f in files if f.kind == "plan"))
     if tf_by_dir:
         from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
 
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes)
-        inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
-    return _with_policy_errors(pair_plans(inv))
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, limits)
+        try:
+            inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
+        except Exception as exc:  # noqa: BLE001 - each configuration is guarded in the loader; this is the last net
+            first = [sorted(fs)[0] for fs in tf_by_dir.values()]
+            inv = inv.merge(Inventory(parse_errors=tuple(ParseError(Location(rel_path(p, root), 1, 1), _stopped("loading", exc)) for p in first)))
+    try:
+        paired = pair_plans(inv)
+    except Exception as exc:  # noqa: BLE001 - a plan that cannot be paired with its HCL loses only the pairing
+        plans = [f for f in files if f.kind == "plan"]
+        paired = inv.merge(Inventory(parse_errors=tuple(ParseError(Location(f.rel, 1, 1), _stopped("pairing", exc)) for f in plans)))
+    return _with_policy_errors(paired)
+
+
+def _stopped(doing: str, exc: BaseException) -> str:
+    return f"analysis stopped: {doing} this file failed ({type(exc).__name__}); it was not checked"
+
+
+def _guarded_data_file(f: SourceFile, prefilter: bool, limits: Limits) -> Inventory:
+    """One YAML/JSON file's inventory; any failure while loading it is its own KMS000 (issue 17: one
+    file must never lose the other files' findings)."""
+    try:
+        return _load_data_file(f, prefilter, limits)
+    except Exception as exc:  # noqa: BLE001 - a loader bug or a Python limit (MemoryError, RecursionError) in one file
+        return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), _stopped("loading", exc)),))
 
 
 def _with_policy_errors(inv: Inventory) -> Inventory:
@@ -150,12 +170,17 @@ def rule_params(rule: Rule, config: Config, rules: Mapping[str, Rule]) -> dict[s
     return params
 
 
+def _config_path(source: str, root: Path) -> str:
+    """The configuration file as the report names it: relative to the root when inside it."""
+    return rel_path(Path(source), root) if source else ""
+
+
 def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inventory]:
     root = opts.root.resolve()
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
-    files, skipped = discover_all(focus.load_paths, root, opts.config.exclude)
+    files, skipped = discover_all(focus.load_paths, root, opts.config.exclude, opts.config.limits.max_file_bytes)
     inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits)
     inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
@@ -172,6 +197,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         unknowns=tuple(unknowns),
         files_scanned=len(files),
         unchecked=tuple(sorted(set(inv.unchecked))),
+        config=_config_path(opts.config.source, root),
     )
     return focus.narrow(result), inv
 

@@ -41,7 +41,7 @@ class SourceCache:
         path = self.root.joinpath(*rel.parts)
         try:  # a symlink leading out of the root is reported, never read (not even back)
             inside = path.resolve().is_relative_to(self.root)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a name with a lone surrogate
             return None
         return path if inside else None
 

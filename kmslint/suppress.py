@@ -30,12 +30,12 @@ from .sources import SourceCache
 
 NO_REASON_PREFIX = "suppression without a reason: "
 
-_DIRECTIVE = re.compile(
-    r"(?:^|(?<=\s))(?:#+|//+)\s*kmslint:ignore\b[ \t]*"
-    r"(?P<ids>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)?"
-    r"(?P<rest>.*)$"
-)
-_REASON = re.compile(r"^\s*--\s*(?P<reason>.*?)\s*$")
+# Written as string scans, not one regular expression: the expression that did this
+# ("(?:#+|//+)\s*kmslint:ignore ... -- (?P<reason>.*?)\s*$") backtracked quadratically on a line of
+# ten thousand '#' or spaces, and a suppression comment is input an attacker controls.
+_MARKER = "kmslint:ignore"
+_IDS = re.compile(r"[ \t]*(?P<ids>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)?")  # anchored, no nested choice
+_WORD = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,37 @@ class Directive:
     own_line: bool  # nothing but whitespace before the comment
 
 
-def parse_directive(text: str, line: int) -> Optional[Directive]:
-    """The ``kmslint:ignore`` comment on one line of source, if any."""
-    match = _DIRECTIVE.search(text)
-    if match is None:
+def _comment_start(text: str, marker: int) -> Optional[int]:
+    """Where the comment that ``kmslint:ignore`` at ``marker`` belongs to starts: a run of ``#`` or of
+    two or more ``/``, then optional whitespace, at the line start or after whitespace; else None."""
+    end = marker
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    start = end
+    if start > 0 and text[start - 1] in "#/":
+        mark = text[start - 1]
+        while start > 0 and text[start - 1] == mark:
+            start -= 1
+    if start == end or (text[end - 1] == "/" and end - start < 2):
         return None
-    ids = frozenset(x.strip().upper() for x in (match.group("ids") or "").split(",") if x.strip())
-    reason_match = _REASON.match(match.group("rest"))
-    reason = reason_match.group("reason") if reason_match else ""
-    return Directive(line, ids, reason, own_line=not text[: match.start()].strip())
+    return start if start == 0 or text[start - 1].isspace() else None
+
+
+def parse_directive(text: str, line: int) -> Optional[Directive]:
+    """The ``kmslint:ignore`` comment on one line of source, if any. Linear in the line's length."""
+    marker = text.find(_MARKER)
+    while marker >= 0:
+        after = marker + len(_MARKER)
+        start = _comment_start(text, marker)
+        if start is not None and not _WORD.match(text, after):
+            ids_match = _IDS.match(text, after)
+            assert ids_match is not None  # every part is optional
+            ids = frozenset(x.strip().upper() for x in (ids_match.group("ids") or "").split(",") if x.strip())
+            rest = text[ids_match.end() :].strip()
+            reason = rest[2:].strip() if rest.startswith("--") else ""
+            return Directive(line, ids, reason, own_line=not text[:start].strip())
+        marker = text.find(_MARKER, after)
+    return None
 
 
 class _Directives:

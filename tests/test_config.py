@@ -41,6 +41,7 @@ def test_yaml_config_is_read_with_every_key(tmp_path: Path, rules: tuple[Rule, .
 
 
 def test_found_by_walking_up_from_the_scan_root(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # up to the repository root, never above (issue 17)
     write(tmp_path / ".kmslint.yaml", "fail-on: note\n")
     deep = tmp_path / "infra" / "prod"
     deep.mkdir(parents=True)
@@ -62,6 +63,7 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
 
 
 def test_pyproject_without_the_table_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
     write(tmp_path / ".kmslint.yaml", "fail-on: note\n")
     write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')
     assert load_config(tmp_path / "sub").fail_on == "note"

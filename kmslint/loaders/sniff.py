@@ -3,13 +3,30 @@
 Pure string tests, no parsing: they must be fast on large files and must still recognise a file
 that is broken, so that a template or policy that fails to parse becomes a KMS000 finding while
 unrelated YAML/JSON is skipped silently.
+
+They see what the parsers see: ``\\uXXXX``, ``\\UXXXXXXXX`` and ``\\xXX`` escapes (JSON, YAML double-quoted
+strings, HCL) are decoded first, so ``"AWS::\\u004bMS::Key"`` is a KMS key here as it is to cfn-lint.
+Decoding an escape the format would not decode (a YAML plain scalar) only makes a file look relevant
+and be parsed; it never hides one.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["looks_like_cloudformation", "looks_like_key_policy", "looks_like_plan"]
+__all__ = ["looks_like_cloudformation", "looks_like_key_policy", "looks_like_plan", "template_matters", "unescaped"]
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2}))")
+
+
+def _char(match: "re.Match[str]") -> str:
+    code = int(match.group(1) or match.group(2) or match.group(3), 16)
+    return chr(code) if code <= 0x10FFFF else match.group(0)
+
+
+def unescaped(text: str) -> str:
+    """``text`` with its hexadecimal escapes decoded (one linear pass; unchanged without a backslash)."""
+    return _ESCAPE.sub(_char, text) if "\\" in text else text
 
 _TEMPLATE_VERSION = re.compile(r"""["']?AWSTemplateFormatVersion["']?\s*:""")
 _RESOURCES = re.compile(r"""^(?:Resources|["']Resources["'])\s*:|"Resources"\s*:""", re.M)
@@ -34,6 +51,7 @@ def looks_like_cloudformation(text: str) -> bool:
     ``Type: AWS::...`` resource (or a SAM ``Transform``). An indented ``Resources:`` (the
     Serverless Framework's ``resources: Resources:``) is not a template.
     """
+    text = unescaped(text)
     if _TEMPLATE_VERSION.search(text):
         return True
     if not _RESOURCES.search(text):
@@ -48,6 +66,7 @@ def looks_like_key_policy(text: str) -> bool:
     Principals and ``kms:`` are required so IAM identity policies (no principal) and S3/SNS/SQS
     resource policies (no KMS action) are not mistaken for key policies.
     """
+    text = unescaped(text)
     if not _is_json_object(text) or _RESOURCES.search(text):
         return False
     if not _KMS_TEXT.search(text):
@@ -59,6 +78,7 @@ def looks_like_key_policy(text: str) -> bool:
 
 def looks_like_plan(text: str) -> bool:
     """``terraform show -json`` output: ``format_version`` and ``resource_changes``/``planned_values``."""
+    text = unescaped(text)
     return _is_json_object(text) and bool(_FORMAT_VERSION.search(text) and _PLAN_BODY.search(text))
 
 
@@ -69,4 +89,5 @@ _TEMPLATE_RELEVANT = re.compile(r"AWS::(?:KMS::|Logs::MetricFilter|CloudWatch::A
 
 
 def template_matters(text: str) -> bool:
+    text = unescaped(text)
     return _TEMPLATE_RELEVANT.search(text) is not None

@@ -37,9 +37,27 @@ def render(result: ScanResult, rules: Sequence[Rule], show_unknown: bool = False
         "errors": [{"path": e.path, "rule_id": e.rule_id, "message": e.message} for e in result.errors],
         "suppressed": [finding_dict(f) for f in result.suppressed],
         "unchecked": [{"path": u.location.path, "line": u.location.line, "reason": u.reason} for u in result.unchecked],
+        "config": result.config or None,  # which .kmslint.yaml / pyproject.toml applied (null: the defaults)
     }
     if show_unknown:
         doc["unknown"] = [
             {"rule_id": u.rule_id, "path": u.location.path, "line": u.location.line, "detail": u.detail} for u in result.unknowns
         ]
-    return json.dumps(doc, indent=2) + "\n"
+    return json.dumps(utf8_safe(doc), indent=2) + "\n"
+
+
+def utf8_safe(value: Any) -> Any:
+    """``value`` with every string encodable as UTF-8: a lone surrogate (a non-UTF-8 file name, a plan
+    address from a hostile plan) becomes the text ``\\udcff``, so the report is valid UTF-8 and no
+    strict JSON reader meets an unpaired surrogate escape."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {utf8_safe(k): utf8_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [utf8_safe(v) for v in value]
+    return value

@@ -24,6 +24,7 @@ from ..findings import Finding, ScanError, ScanResult
 from ..model.resources import Unchecked
 from ..model.values import Location
 from ..sources import SourceCache
+from .json_report import utf8_safe
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -37,7 +38,11 @@ Json = dict[str, Any]
 
 def artifact_uri(path: str) -> str:
     """A relative URI reference for a scan-root-relative path: forward slashes, percent-encoded."""
-    return quote(PurePosixPath(path.replace("\\", "/")).as_posix(), safe="/")
+    posix = PurePosixPath(path.replace("\\", "/")).as_posix()
+    try:  # a non-UTF-8 file name (surrogate-escaped) is percent-encoded as the bytes it is made of
+        return quote(posix, safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return quote(posix, safe="/", errors="backslashreplace")
 
 
 def _rule_descriptor(rule: Rule) -> Json:
@@ -175,4 +180,4 @@ def render(
     """SARIF 2.1.0 text for ``result``. ``root`` is the scan root the finding paths are relative to;
     files are read back from it for fingerprints (unreadable files simply get none)."""
     log = sarif_log(result, rules, category=category, root=root, include_suppressed=include_suppressed)
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(utf8_safe(log), indent=2, ensure_ascii=False) + "\n"

@@ -76,13 +76,21 @@ def _statement_starts(text: str) -> list[int]:
     return starts
 
 
-def _text_location(text: Text, offset: int, fallback: Location) -> Location:
+def _text_locations(text: Text, offsets: list[int], fallback: Location) -> list[Location]:
+    """The source location of each offset (ascending) in a heredoc or string: one pass over the text,
+    not a recount from its start per statement (quadratic in a policy of thousands of statements)."""
     if text.loc is None:
-        return fallback
-    before = text[:offset]
-    line = text.loc.line + before.count("\n")
-    col = offset - before.rfind("\n") if "\n" in before else text.loc.column + offset
-    return Location(text.loc.path, line, col)
+        return [fallback for _ in offsets]
+    out, line, line_start, pos = [], text.loc.line, -1, 0
+    for offset in offsets:
+        newlines = text.count("\n", pos, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", pos, offset)
+        pos = offset
+        col = offset - line_start if line_start >= 0 else text.loc.column + offset
+        out.append(Location(text.loc.path, line, col))
+    return out
 
 
 def _statement_unknown(stmt: Any) -> bool:
@@ -129,5 +137,5 @@ def _policy_from_text(text: str, loc: Location, origin: str) -> Policy:
         return Policy(location=loc, origin=origin, known=False, parse_error=f"policy is not valid JSON: {exc}")
     except RecursionError:  # a heredoc or escaped JSON policy nested ~1,000 deep
         return Policy(location=loc, origin=origin, known=False, parse_error="policy JSON is nested too deeply to read")
-    locs = [_text_location(t, off, loc) for off in _statement_starts(t)]
+    locs = _text_locations(t, _statement_starts(t), loc)
     return policy_from_json(doc, loc, locs, origin=origin)

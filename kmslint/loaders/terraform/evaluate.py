@@ -4,14 +4,25 @@
 Anything it cannot resolve is UNKNOWN. References to attributes Terraform computes at apply
 time (``aws_kms_key.a.arn``, ``data.aws_caller_identity.c.account_id``) become placeholder
 :class:`Text` values: known to be concrete, not known in text.
+
+Work is bounded (``kmslint/limits.py``): every expression node, module instance and 16 characters of
+produced text is a step; one configuration may spend ``max_analysis_steps`` of them (past that,
+:class:`BudgetExceeded` stops the configuration, and the loader reports it as KMS000), one value at
+most ``MAX_STEPS``. A value larger than ``max_value_size`` or nested deeper than ``MAX_VALUE_DEPTH``,
+an integer over ``MAX_INT_BITS`` bits, or an evaluation Python itself refuses (out of memory, a
+number too large to print) is UNKNOWN and listed in ``unchecked`` with the reason.
 """
 
 from __future__ import annotations
 
 import operator
+import time
+from numbers import Real
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from ...limits import MAX_ANALYSIS_STEPS, MAX_VALUE_SIZE
+from ...model.resources import Unchecked
 from ...model.values import UNKNOWN, Location
 from .functions import call_pure
 from .hcl import (
@@ -32,7 +43,21 @@ from .hcl import (
     UnOp,
 )
 from .module import Instance
-from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unknown, is_partial, placeholder, to_text, with_loc
+from .tfvalues import (
+    MAX_VALUE_DEPTH,
+    Encoded,
+    EvalError,
+    LocDict,
+    LocList,
+    Text,
+    clear_facts,
+    contains_unknown,
+    facts,
+    is_partial,
+    placeholder,
+    to_text,
+    with_loc,
+)
 
 Bindings = dict[str, Any]
 MAX_DEPTH = 200
@@ -41,6 +66,23 @@ MAX_STEPS = 200_000  # expression nodes evaluated for one attribute
 MAX_ITEMS = 10_000  # elements in one evaluated collection
 MAX_TEXT = 1 << 20  # characters in one evaluated string
 MAX_COUNT = 1024  # a larger (or infinite, or NaN) count is UNKNOWN rather than a list of a billion indexes
+MAX_INT_BITS = 1024  # Terraform numbers carry 512 bits; repeated squaring must not build a million-digit integer
+CHARS_PER_STEP = 16  # produced text costs steps too, so memory is bounded by the budget
+# The last safety net behind the step budget, for work a step does not count (a bug, a slow machine):
+# a configuration still being evaluated after this long stops the same way. Checked every 4,096 steps.
+MAX_CONFIG_SECONDS = 120.0
+
+
+class BudgetExceeded(Exception):
+    """The configuration spent its step budget; ``where`` is the expression being evaluated."""
+
+    def __init__(self, budget: int, where: Optional[Location], timed_out: bool = False) -> None:
+        super().__init__(f"budget of {budget} steps spent")
+        self.budget, self.where, self.timed_out = budget, where, timed_out
+
+
+class _Capped(EvalError):
+    """A value over a size cap: UNKNOWN, and listed in ``unchecked`` with this reason."""
 
 
 class ResourceRef:
@@ -69,6 +111,42 @@ class Evaluator:
         self.steps = 0
         self.active = 0
         self.keys_cache: dict[tuple[int, int], Any] = {}
+        self.max_analysis_steps, self.max_value_size = MAX_ANALYSIS_STEPS, MAX_VALUE_SIZE
+        self.spent = 0  # steps spent by the current configuration
+        self.deadline = time.monotonic() + MAX_CONFIG_SECONDS
+        self.where: Optional[Location] = None  # the outermost expression being evaluated
+        self.unchecked: dict[Location, Unchecked] = {}
+
+    # --- budgets --------------------------------------------------------------------------
+
+    def begin_configuration(self) -> None:
+        """A fresh step budget (one per configuration); memoized facts of earlier values are dropped."""
+        self.spent, self.where = 0, None
+        self.deadline = time.monotonic() + MAX_CONFIG_SECONDS
+        self.keys_cache.clear()  # keyed by instance identity: instances do not outlive their configuration
+        clear_facts()
+
+    def spend(self, steps: int) -> None:
+        before, self.spent = self.spent, self.spent + steps
+        if self.spent > self.max_analysis_steps:
+            raise BudgetExceeded(self.max_analysis_steps, self.where)
+        if before >> 12 != self.spent >> 12 and time.monotonic() > self.deadline:
+            raise BudgetExceeded(self.max_analysis_steps, self.where, timed_out=True)
+
+    def note(self, loc: Optional[Location], reason: str) -> None:
+        if loc is not None and loc not in self.unchecked:
+            self.unchecked[loc] = Unchecked(loc, reason)
+
+    def bounded(self, value: Any, loc: Optional[Location]) -> Any:
+        """``value``, or UNKNOWN (noted in ``unchecked``) when it is too large or too deep to handle."""
+        if not isinstance(value, (list, dict, Encoded)):
+            return value
+        if facts(value).too_big(self.max_value_size):
+            raise _Capped(
+                f"a value here is larger than {self.max_value_size:,} elements and characters, or nested deeper than "
+                f"{MAX_VALUE_DEPTH} levels, so kmslint did not evaluate it; simplify it or raise max-value-size"
+            )
+        return value
 
     # --- entry points -------------------------------------------------------------------
 
@@ -77,10 +155,19 @@ class Evaluator:
         outermost = self.active == 0
         if outermost:
             self.steps = 0
+            self.where = expr.loc
         self.active += 1
         try:
-            return self.ev(expr, inst, bindings or {}, 0)
-        except (EvalError, RecursionError):
+            return self.bounded(self.ev(expr, inst, bindings or {}, 0), expr.loc)
+        except _Capped as exc:
+            self.note(expr.loc, str(exc))
+            return UNKNOWN
+        except EvalError:
+            return UNKNOWN
+        except (RecursionError, MemoryError, ArithmeticError, ValueError) as exc:
+            # Python refused the evaluation itself (a stack or memory limit, a number too large to print):
+            # the value is unknown, the scan goes on, and the user is told where.
+            self.note(expr.loc, f"kmslint could not evaluate this expression ({type(exc).__name__}); it was not checked")
             return UNKNOWN
         finally:
             self.active -= 1
@@ -95,8 +182,9 @@ class Evaluator:
         if depth > MAX_DEPTH:
             raise EvalError("expression too deep")
         self.steps += 1
+        self.spend(1)
         if self.steps > MAX_STEPS:  # hostile or runaway code: give up on this value, not the scan
-            raise EvalError("evaluation budget exceeded")
+            raise _Capped(f"this value needs more than {MAX_STEPS:,} evaluation steps, so kmslint did not evaluate it; simplify it")
         d = depth + 1
         if isinstance(e, Lit):
             return Text(e.value, e.loc) if isinstance(e.value, str) else e.value
@@ -116,10 +204,9 @@ class Evaluator:
             v = self.ev(e.operand, inst, b, d)
             if v is UNKNOWN:
                 return UNKNOWN
-            try:
-                return (not v) if e.op == "!" else -v
-            except TypeError:  # -"text", -{}: Terraform rejects it; kmslint cannot know the value
-                raise EvalError(f"cannot apply {e.op} to a {type(v).__name__}") from None
+            if e.op == "!":
+                return not v
+            return -_number(v, e.op)  # -"text", -{}: Terraform rejects it; kmslint cannot know the value
         if isinstance(e, Conditional):
             c = self.ev(e.cond, inst, b, d)
             if c is UNKNOWN or isinstance(c, Text) and c.partial:
@@ -147,9 +234,10 @@ class Evaluator:
                 v = Text(UNRESOLVED, partial=True)
             partial = partial or (isinstance(v, Text) and v.partial)
             out.append(str(v))
+        if sum(len(p) for p in out) > MAX_TEXT:
+            raise _Capped(f"this string would be longer than {MAX_TEXT:,} characters, so kmslint did not evaluate it")
         text = "".join(out)
-        if len(text) > MAX_TEXT:
-            raise EvalError("string too long")
+        self.spend(len(text) // CHARS_PER_STEP)
         return Text(text, e.loc, partial=partial)
 
     def object(self, e: ObjectExpr, inst: Instance, b: Bindings, d: int) -> Any:
@@ -175,15 +263,22 @@ class Evaluator:
             return (left and right) if e.op == "&&" else (left or right)
         if left is UNKNOWN or right is UNKNOWN or is_partial(left) or is_partial(right):
             return UNKNOWN
-        ops: dict[str, Callable[[Any, Any], Any]] = {
-            "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt, "<=": operator.le,
-            ">=": operator.ge, "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-            "%": operator.mod,
-        }
+        if e.op in ("==", "!="):
+            return (left == right) == (e.op == "==")
+        op = _ARITHMETIC.get(e.op)
+        if op is None:
+            raise EvalError(f"unsupported operator {e.op}")
+        # Terraform's arithmetic and ordering take numbers only ("ab" * 3000000000 is an error, not 6 GB).
+        x, y = _number(left, e.op), _number(right, e.op)
+        if e.op == "*" and isinstance(x, int) and isinstance(y, int) and x.bit_length() + y.bit_length() > MAX_INT_BITS:
+            raise _Capped(f"this product is larger than {MAX_INT_BITS}-bit numbers, so kmslint did not compute it")
         try:
-            return ops[e.op](left, right)
-        except (TypeError, ZeroDivisionError, KeyError) as exc:
+            result = op(x, y)
+        except (ZeroDivisionError, OverflowError) as exc:
             raise EvalError(f"operator {e.op}: {exc}") from None
+        if isinstance(result, int) and not isinstance(result, bool) and result.bit_length() > MAX_INT_BITS:
+            raise _Capped(f"this number is larger than {MAX_INT_BITS} bits, so kmslint did not compute it")
+        return result
 
     def for_expr(self, e: ForExpr, inst: Instance, b: Bindings, d: int) -> Any:
         coll = self.ev(e.collection, inst, b, d)
@@ -207,7 +302,7 @@ class Evaluator:
             key = self.ev(e.key, inst, nb, d) if e.key is not None else None
             items.append((key, self.ev(e.value, inst, nb, d)))
             if len(items) > MAX_ITEMS:
-                raise EvalError("for expression produces too many elements")
+                raise _Capped(f"this for expression produces more than {MAX_ITEMS:,} elements, so kmslint did not evaluate it")
         if e.key is None:
             return with_loc(LocList(v for _, v in items), e.loc)
         out = LocDict()
@@ -286,6 +381,11 @@ class Evaluator:
         inst.in_progress.add(key)
         try:
             value = self._variable(inst, name, d)
+            value = self.bounded(value, None)
+        except _Capped as exc:
+            block = inst.mdef.variables.get(name)
+            self.note(block.loc if block is not None else None, str(exc))
+            value = UNKNOWN
         finally:
             inst.in_progress.discard(key)
         inst.cache[key] = value
@@ -313,7 +413,10 @@ class Evaluator:
             return UNKNOWN
         inst.in_progress.add(key)
         try:
-            value = self.ev(attr.expr, inst, dict(inst.bindings), d)
+            value = self.bounded(self.ev(attr.expr, inst, dict(inst.bindings), d), attr.loc)
+        except _Capped as exc:
+            self.note(attr.loc, str(exc))
+            value = UNKNOWN
         except EvalError:
             value = UNKNOWN
         finally:
@@ -382,8 +485,7 @@ class Evaluator:
         body = ref.block.body
         full = ref.inst.address(ref.address)
         if step in body.attributes:
-            v = self.ev(body.attributes[step].expr, ref.inst, dict(ref.bindings), d)
-            return v
+            return self.ev(body.attributes[step].expr, ref.inst, dict(ref.bindings), d)
         nested = body.blocks_of(step)
         if nested:
             return with_loc(LocList(self.block_object(nb, ref.inst, ref.bindings, d) for nb in nested), nested[0].loc)
@@ -451,12 +553,15 @@ class Evaluator:
             return Encoded(args[0], e.loc) if args else UNKNOWN
         if name in ("file", "templatefile"):
             return self.read_file(args, inst, name == "templatefile", e.loc)
+        for arg in args:  # flatten() of a value shared 2**40 times must not start
+            self.bounded(arg, e.loc)
         result = call_pure(name, args)
         if isinstance(result, (list, dict)) and len(result) > MAX_ITEMS:
-            raise EvalError(f"{name}: result has too many elements")
+            raise _Capped(f"{name}() here returns more than {MAX_ITEMS:,} elements, so kmslint did not evaluate it")
         if isinstance(result, str) and len(result) > MAX_TEXT:
-            raise EvalError(f"{name}: result is too long")
-        return result
+            raise _Capped(f"{name}() here returns more than {MAX_TEXT:,} characters, so kmslint did not evaluate it")
+        self.spend(len(result) if isinstance(result, (list, dict)) else len(result) // CHARS_PER_STEP if isinstance(result, str) else 0)
+        return self.bounded(result, e.loc)
 
     def try_call(self, e: Call, inst: Instance, b: Bindings, d: int, is_can: bool) -> Any:
         for arg in e.args:
@@ -499,4 +604,23 @@ class Evaluator:
         return self.ev(expr, inst, dict(tvars), 0)
 
 
-__all__ = ["Evaluator", "ResourceRef", "Attribute"]
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": operator.mod,
+}
+
+
+def _number(v: Any, op: str) -> Any:
+    """An operand of arithmetic as Terraform converts it: a number, or a string that spells one."""
+    if isinstance(v, Real) and not isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        try:
+            f = float(v)
+        except ValueError:
+            raise EvalError(f"operator {op}: {v!r} is not a number") from None
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f
+    raise EvalError(f"operator {op}: a {type(v).__name__} is not a number")
+
+
+__all__ = ["BudgetExceeded", "Evaluator", "ResourceRef", "Attribute"]

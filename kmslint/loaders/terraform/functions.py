@@ -60,11 +60,30 @@ def _format(fmt: Any, *args: Any) -> Any:
     return Text("".join(out), partial=partial)
 
 
+MAX_RESULT_TEXT = 1 << 20  # the evaluator's string cap; checked before building, not after
+
+
+def _text_cap(length: int, name: str) -> None:
+    if length > MAX_RESULT_TEXT:
+        raise EvalError(f"{name}: the result would be longer than {MAX_RESULT_TEXT:,} characters")
+
+
 def _join(sep: Any, items: Any) -> Any:
     """``join("", aws_x.y.*.id)`` of a single reference keeps the reference (a common idiom)."""
     if len(items) == 1 and isinstance(items[0], Text):
         return items[0]
-    return Text(str(sep).join(str(to_text(i)) for i in items), partial=any(is_partial(i) for i in items))
+    parts = [str(to_text(i)) for i in items]
+    _text_cap(sum(map(len, parts)) + len(str(sep)) * max(0, len(parts) - 1), "join")
+    return Text(str(sep).join(parts), partial=any(is_partial(i) for i in items))
+
+
+def _replace(s: Any, old: Any, new: Any) -> Any:
+    text, old_s, new_s = str(s), str(old), str(new)
+    if old_s and len(new_s) > len(old_s):  # "aaaa" with each "a" replaced by a megabyte: refuse before building it
+        _text_cap(len(text) + text.count(old_s) * (len(new_s) - len(old_s)), "replace")
+    elif not old_s:
+        _text_cap(len(text) + (len(text) + 1) * len(new_s), "replace")
+    return Text(text.replace(old_s, new_s), partial=is_partial(s))
 
 
 def _merge(*maps: Any) -> Any:
@@ -122,14 +141,20 @@ def _tonumber(v: Any) -> Any:
     return int(f) if f.is_integer() else f
 
 
+MAX_UNHASHABLE = 2000  # lists and objects are compared pairwise: quadratic, so only this many
+
+
 def _distinct(items: Any) -> Any:
-    out, seen = LocList(), set()
+    out, seen, pairwise = LocList(), set(), 0
     for x in items:
         try:
             if x in seen:
                 continue
             seen.add(x)
         except TypeError:  # unhashable (a list or an object): compare by equality
+            pairwise += 1
+            if pairwise > MAX_UNHASHABLE:
+                raise EvalError(f"distinct: more than {MAX_UNHASHABLE} lists or objects to compare") from None
             if x in out:
                 continue
         out.append(x)
@@ -186,7 +211,7 @@ PURE: dict[str, Callable[..., Any]] = {
     "lower": _text(str.lower),
     "upper": _text(str.upper),
     "trimspace": _text(str.strip),
-    "replace": lambda s, old, new: Text(str(s).replace(str(old), str(new)), partial=is_partial(s)),
+    "replace": _replace,
     "element": _element,
     "one": _one,
     "sort": lambda items: LocList(sorted(items)),
@@ -224,5 +249,5 @@ def call_pure(name: str, args: list[Any]) -> Any:
         return UNKNOWN
     except EvalError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError, OverflowError) as exc:
-        raise EvalError(f"{name}: {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError, RecursionError) as exc:
+        raise EvalError(f"{name}: {type(exc).__name__}") from None

@@ -12,19 +12,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from ...limits import MAX_FILE_BYTES
+from ...limits import MAX_FILE_BYTES, Limits
 from ...model.policy import Policy
 from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool
 from .convert import as_str, model_value, policy_from_value
-from .evaluate import Evaluator, ResourceRef
+from .evaluate import BudgetExceeded, Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Traversal, parse
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
 from .parallel import parse_files
 from .prefilter import read_text
 from .policydoc import policy_document
-from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
+from .tfvalues import Encoded, Text, clear_facts, contains_unknown, is_partial, plainify
 
 KEY_TYPES = TERRAFORM_KEY_KINDS  # resource type -> key kind (the model owns the mapping)
 
@@ -46,6 +46,11 @@ KEY_ARGS: dict[str, tuple[str, str]] = {
 }
 
 RelOf = Callable[[Path], str]
+# What building one resource instance or one module instance costs, in evaluation steps (a key is
+# about 50 expression nodes' worth of work), so 24 million instances from count = 30 at five levels
+# meet the budget long before they meet the memory limit.
+RESOURCE_STEPS = 50
+INSTANCE_STEPS = 20
 
 
 @dataclass
@@ -58,7 +63,9 @@ class _Unit:
 
 
 class TerraformLoader:
-    def __init__(self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, max_file_bytes: int = MAX_FILE_BYTES) -> None:
+    def __init__(
+        self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, max_file_bytes: int = MAX_FILE_BYTES, limits: Optional[Limits] = None
+    ) -> None:
         self.jobs, self.max_file_bytes = jobs, max_file_bytes
         self.scan_root = scan_root.resolve()
         self.rel_of = rel_of
@@ -66,6 +73,8 @@ class TerraformLoader:
         self.modules: dict[Path, ModuleDef] = {}
         self.errors: list[ParseError] = []
         self.ev = Evaluator(self.scan_root, self._module_output, self._data_source)
+        if limits is not None:
+            self.ev.max_analysis_steps, self.ev.max_value_size = limits.max_analysis_steps, limits.max_value_size
         self.children: dict[tuple[int, str, str], list[Instance]] = {}
 
     # --- modules ----------------------------------------------------------------------
@@ -98,6 +107,7 @@ class TerraformLoader:
             return []
         args = {n: (a, inst) for n, a in call_arguments(block).items()}
         keys = self.ev.instance_keys(block, inst)
+        self.ev.spend(INSTANCE_STEPS * (len(keys) if isinstance(keys, list) else 1))
         bindings_list = [{}] if keys is UNKNOWN or keys == [None] else [self.ev.instance_bindings(block, inst, k) for k in keys]
         result = []
         for i, bindings in enumerate(bindings_list):
@@ -149,10 +159,28 @@ class TerraformLoader:
             d = directory.resolve()
             if d not in roots:
                 continue
-            mdef = self.modules[d]
-            root = Instance(mdef, tfvars=self.tfvars(tfvars_by_dir.get(directory, [])))
-            inv = inv.merge(self.unit_inventory(mdef.rel, root))
-        return inv.merge(Inventory(parse_errors=tuple(self.errors)))
+            inv = inv.merge(self.guarded_unit(self.modules[d], tfvars_by_dir.get(directory, [])))
+        unchecked = tuple(self.ev.unchecked.values())
+        return inv.merge(Inventory(parse_errors=tuple(self.errors), unchecked=unchecked))
+
+    def guarded_unit(self, mdef: ModuleDef, tfvars: list[Path]) -> Inventory:
+        """One configuration's inventory. Spending its step budget, or any failure while evaluating it,
+        is one KMS000 for this configuration; the others are still checked."""
+        self.ev.begin_configuration()
+        try:
+            root = Instance(mdef, tfvars=self.tfvars(tfvars))
+            return self.unit_inventory(mdef.rel, root)
+        except BudgetExceeded as exc:
+            where = exc.where or Location(mdef.files[0] if mdef.files else mdef.rel, 1, 1)
+            spent = "ran out of time" if exc.timed_out else f"spent its budget of {exc.budget:,} evaluation steps (max-analysis-steps)"
+            what = f"the configuration in {mdef.rel or '.'} {spent} while evaluating this expression"
+            return Inventory(parse_errors=(ParseError(where, _stopped(what)),))
+        except Exception as exc:  # noqa: BLE001 - a bug or a Python limit in one configuration is its KMS000, not a lost scan
+            where = Location(mdef.files[0] if mdef.files else mdef.rel, 1, 1)
+            return Inventory(parse_errors=(ParseError(where, _stopped(f"evaluating the configuration in {mdef.rel or '.'} failed ({type(exc).__name__})")),))
+        finally:
+            self.children.clear()  # instances, their caches and the facts of their values are per configuration
+            clear_facts()
 
     def tfvars(self, files: list[Path]) -> dict[str, tuple[Any, Location]]:
         out: dict[str, tuple[Any, Location]] = {}
@@ -202,6 +230,7 @@ class TerraformLoader:
         return [(self.ev.instance_bindings(block, inst, k), f'["{k}"]', False) for k in keys]
 
     def resource(self, unit: _Unit, inst: Instance, block: Block, rtype: str, addr: str, b: dict[str, Any], count_unknown: bool) -> None:
+        self.ev.spend(RESOURCE_STEPS)
         saved = inst.bindings
         inst.bindings = {**saved, **b}
         try:
@@ -280,6 +309,10 @@ class TerraformLoader:
         else:
             target = Value(UNKNOWN, block.loc, Presence.UNKNOWN)
         return Alias(addr, unit, block.loc, Value(as_str(name_raw) if name_raw is not None else None, block.loc), target)
+
+
+def _stopped(what: str) -> str:
+    return f"analysis stopped: {what}; its keys and monitoring are not checked"
 
 
 def _in_call_chain(inst: Instance, directory: Path) -> bool:

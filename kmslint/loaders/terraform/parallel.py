@@ -1,13 +1,16 @@
 """Parsing many Terraform files: one process per core when there are enough of them.
 
-Results are keyed by path, so the output does not depend on the order workers finish in.
+Results are keyed by path, so the output does not depend on the order workers finish in. A failure
+stays with its file: any exception while parsing one is a KMS000 for it, and a worker process that
+dies (out of memory, killed) takes no results with it: the files it left unparsed are parsed again,
+one at a time, each in its own worker, so the one that kills a worker again is the one reported.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 from ...model.resources import ParseError
 from ...limits import MAX_FILE_BYTES, too_large
@@ -31,6 +34,8 @@ def parse_file(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> ParseOu
         return ParseError(Location(rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}")
     except OSError as exc:
         return ParseError(Location(rel, 1, 1), f"cannot read file: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - a parser bug or a Python limit in one file is its KMS000, not a lost scan
+        return ParseError(Location(rel, 1, 1), f"analysis stopped: parsing this file failed ({type(exc).__name__}); it was not checked")
 
 
 def _parse_item(item: tuple[Path, str, int]) -> ParseOutcome:
@@ -43,12 +48,43 @@ def parse_files(items: list[tuple[Path, str]], jobs: int, max_bytes: int = MAX_F
         return {path: parse_file(path, rel, max_bytes) for path, rel in items}
     import multiprocessing  # here, not at start-up: a pre-commit run on a few files never forks
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return {path: parse_file(path, rel, max_bytes) for path, rel in items}
     hcl_parser()  # load (or build and cache) the grammar once, here: the forked workers inherit it
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1), mp_context=ctx) as pool:
-        work = [(path, rel, max_bytes) for path, rel in items]
-        results = list(pool.map(_parse_item, work, chunksize=max(1, len(items) // (jobs * 4))))
-    return {path: result for (path, _), result in zip(items, results)}
+    work = [(path, rel, max_bytes) for path, rel in items]
+    done: dict[Path, ParseOutcome] = {}
+    chunk = max(1, len(items) // (jobs * 4))
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1), mp_context=ctx) as pool:
+            batches = [(work[i : i + chunk], pool.submit(_parse_batch, work[i : i + chunk])) for i in range(0, len(work), chunk)]
+            for batch, future in batches:
+                try:
+                    done.update(zip((p for p, _, _ in batch), future.result()))
+                except BrokenProcessPool:
+                    break  # every later batch fails the same way; they are re-run below
+    except BrokenProcessPool:  # raised again when the pool shuts down
+        pass
+    for item in work:
+        if item[0] not in done:
+            done[item[0]] = _parse_alone(item, ctx)
+    return done
+
+
+def _parse_batch(batch: list[tuple[Path, str, int]]) -> list[ParseOutcome]:
+    return [parse_file(*item) for item in batch]
+
+
+def _parse_alone(item: tuple[Path, str, int], ctx: Any) -> ParseOutcome:
+    """Parse one file in a worker of its own; if that worker dies too, the file is the cause: KMS000."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+            return pool.submit(_parse_item, item).result()
+    except BrokenProcessPool:
+        reason = "analysis stopped: the process parsing this file died (out of memory, or killed); it was not checked"
+        return ParseError(Location(item[1], 1, 1), reason)

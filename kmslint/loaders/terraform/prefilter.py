@@ -11,6 +11,9 @@ each other). On the 323 files of terraform-aws-modules eks/iam/kms, cloudposse k
 Control Tower AFT, kmslint now parses 151 (110 in directories that matter, 41 in the modules
 they call), where "has any module call" had it parse 316, with identical findings.
 
+The check sees what Terraform sees: ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes are decoded before it, so
+``resource "aws\\u005fkms_key"`` or ``source = "\\u002e/kms"`` cannot slip a key past it.
+
 Where the text cannot settle it, the directory is kept: a file that cannot be read or decoded
 (so that its problem is reported as KMS000), and a local call into a directory that exists but
 was not discovered (the loader will read it, and it was not looked at here).
@@ -22,6 +25,8 @@ import re
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..sniff import unescaped
+
 _DECLARES = re.compile(r"aws_kms_|aws_cloudwatch_(?:log_metric_filter|metric_alarm|event_)")
 # Not anchored to a line start, so one-line blocks (module "k" { source = "../k" }) count too.
 # Other "source" attributes that name a local file (aws_s3_object) resolve to no directory.
@@ -29,8 +34,9 @@ _LOCAL_SOURCE = re.compile(r"\bsource\s*=\s*\"(\.\.?(?:/[^\"]*)?)\"")
 
 
 def first_declaration(text: str) -> Optional[tuple[int, int]]:
-    """(line, column) of the first KMS or monitoring resource type the text names, or None."""
-    found = _DECLARES.search(text)
+    """(line, column) of the first KMS or monitoring resource type the text names, or None.
+    Named through escapes only: the position is where it is named in the decoded text."""
+    found = _DECLARES.search(text) or _DECLARES.search(text := unescaped(text))
     if found is None:
         return None
     line_start = text.rfind("\n", 0, found.start()) + 1
@@ -51,6 +57,7 @@ def _scan(files: list[Path]) -> tuple[bool, list[str]]:
         except (OSError, UnicodeDecodeError):
             declares = True
             continue
+        text = unescaped(text)
         declares = declares or _DECLARES.search(text) is not None
         sources.extend(_LOCAL_SOURCE.findall(text))
     return declares, sources
