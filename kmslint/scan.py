@@ -13,7 +13,7 @@ from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
 from .limits import Limits, too_deep, too_large
-from .model.resources import Inventory, ParseError
+from .model.resources import Inventory, ParseError, Unchecked
 from .model.values import Location
 from .suppress import apply_suppressions
 
@@ -42,7 +42,10 @@ def load_inventory(
 ) -> Inventory:
     from .loaders.plan.pair import pair_plans
     from .loaders.terraform.prefilter import relevant_directories
+    from .loaders.terraform.sources import repository_root
 
+    # Local modules are followed anywhere in the repository (git work tree) holding the scan.
+    boundary = repository_root(files[0].path if files else root, root)
     inv = Inventory()
     tf_by_dir: dict[Path, list[Path]] = {}
     tfvars_by_dir: dict[Path, list[Path]] = {}
@@ -56,11 +59,11 @@ def load_inventory(
         else:
             inv = inv.merge(_load_data_file(f, prefilter, limits))
     if tf_by_dir and prefilter:  # a plan's directory stays: its keys pair with that HCL
-        tf_by_dir = relevant_directories(tf_by_dir, root, frozenset(f.path.parent for f in files if f.kind == "plan"))
+        tf_by_dir = relevant_directories(tf_by_dir, boundary, frozenset(f.path.parent for f in files if f.kind == "plan"))
     if tf_by_dir:
         from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
 
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes)
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, boundary)
         inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
     return _with_policy_errors(pair_plans(inv))
 
@@ -114,19 +117,19 @@ def _load_data_file(f: SourceFile, prefilter: bool = True, limits: Limits = Limi
 
 
 def unsupported_terraform_json(rel: str, text: str) -> Inventory:
-    """kmslint does not read Terraform's JSON syntax (``*.tf.json``, e.g. CDK for Terraform output).
+    """kmslint does not read Terraform's JSON syntax (``*.tf.json``, e.g. CDK for Terraform output) yet.
     Keys declared there would go unchecked without a word, so a file that names a KMS or monitoring
-    resource type is reported (KMS000) at the first one; a file that names none cannot matter."""
+    resource type is listed as not checked, at the first one; a file that names none cannot matter."""
     from .loaders.terraform.prefilter import first_declaration
 
     where = first_declaration(text)
     if where is None:
         return Inventory()
     reason = (
-        "Terraform JSON syntax (.tf.json) is not supported yet, so the KMS and monitoring resources in this file "
-        "are not checked. Write them in HCL (.tf), or exclude this file and check them another way"
+        "Terraform JSON syntax (.tf.json) is not read yet, so the KMS and monitoring resources in this file "
+        "are not checked; write them in HCL (.tf) to check them"
     )
-    return Inventory(parse_errors=(ParseError(Location(rel, *where), reason),))
+    return Inventory(unchecked=(Unchecked(Location(rel, *where), reason),))
 
 
 def selected_rules(rules: Sequence[Rule], config: Config, select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:

@@ -62,8 +62,10 @@ class Evaluator:
         scan_root: Path,
         module_output: Callable[[Instance, str, str, Any], Any],
         data_source: Callable[[ResourceRef, str], Any],
+        rel_of: Optional[Callable[[Path], str]] = None,
     ) -> None:
-        self.scan_root = scan_root.resolve()
+        self.scan_root = scan_root.resolve()  # the repository: file() reads nothing outside it
+        self.rel_of = rel_of or (lambda p: p.relative_to(self.scan_root).as_posix())
         self.module_output = module_output
         self.data_source = data_source
         self.steps = 0
@@ -487,7 +489,7 @@ class Evaluator:
                 text = fh.read(1 << 20).decode("utf-8-sig")
         except (OSError, UnicodeDecodeError):
             return UNKNOWN
-        rel = path.relative_to(self.scan_root).as_posix()
+        rel = self.rel_of(path)
         if not template:
             return Text(text, Location(rel, 1, 1))
         if "%{" in text:

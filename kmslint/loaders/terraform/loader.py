@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, TypeVar, Union, cast
 
 from ...limits import MAX_FILE_BYTES
 from ...model.policy import Policy
-from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef
+from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef, Unchecked
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool
 from .convert import as_str, model_value, policy_from_value
 from .evaluate import Evaluator, ResourceRef
-from .hcl import Attribute, Block, HclSyntaxError, Traversal, parse
+from .hcl import Attribute, Block, HclSyntaxError, Lit, Traversal, parse
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
 from .parallel import parse_files
 from .prefilter import read_text
 from .policydoc import policy_document
+from .relocate import relocate
+from .sources import Followed, follow, is_downloaded_path, is_local, read_modules_json, repository_root
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
 
 KEY_TYPES = TERRAFORM_KEY_KINDS  # resource type -> key kind (the model owns the mapping)
@@ -46,6 +48,7 @@ KEY_ARGS: dict[str, tuple[str, str]] = {
 }
 
 RelOf = Callable[[Path], str]
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -58,14 +61,26 @@ class _Unit:
 
 
 class TerraformLoader:
-    def __init__(self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, max_file_bytes: int = MAX_FILE_BYTES) -> None:
+    def __init__(
+        self,
+        scan_root: Path,
+        rel_of: RelOf,
+        var_files: list[Path],
+        jobs: int = 1,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        boundary: Optional[Path] = None,
+    ) -> None:
         self.jobs, self.max_file_bytes = jobs, max_file_bytes
         self.scan_root = scan_root.resolve()
+        # Module sources and file() are followed anywhere inside the repository, never outside it.
+        self.boundary = (boundary or repository_root(self.scan_root)).resolve()
         self.rel_of = rel_of
         self.var_files = var_files
         self.modules: dict[Path, ModuleDef] = {}
         self.errors: list[ParseError] = []
-        self.ev = Evaluator(self.scan_root, self._module_output, self._data_source)
+        self.unchecked: list[Unchecked] = []
+        self.installed: dict[Path, Optional[dict[str, Path]]] = {}  # root module dir -> modules.json
+        self.ev = Evaluator(self.boundary, self._module_output, self._data_source, rel_of)
         self.children: dict[tuple[int, str, str], list[Instance]] = {}
 
     # --- modules ----------------------------------------------------------------------
@@ -74,10 +89,10 @@ class TerraformLoader:
         directory = directory.resolve()
         if directory in self.modules:
             return self.modules[directory]
-        if not directory.is_relative_to(self.scan_root) or not directory.is_dir():
+        if not directory.is_relative_to(self.boundary) or not directory.is_dir():
             return None
-        # A module reached only through a call was not discovered: keep its symlinks inside the root too.
-        inside = (p for p in directory.glob("*.tf") if p.is_file() and p.resolve().is_relative_to(self.scan_root))
+        # A module reached only through a call was not discovered: keep its symlinks inside the repository too.
+        inside = (p for p in directory.glob("*.tf") if p.is_file() and p.resolve().is_relative_to(self.boundary))
         tf_files = files if files is not None else sorted(inside)
         mdef = load_module_dir(directory, self.rel_of, tf_files, parsed, self.max_file_bytes)
         self.modules[directory] = mdef
@@ -90,12 +105,13 @@ class TerraformLoader:
             return self.children[key]
         self.children[key] = []
         block = inst.mdef.modules.get(name)
-        target = inst.mdef.local_sources().get(name)
-        if block is None or target is None or inst.depth >= MAX_MODULE_DEPTH or _in_call_chain(inst, target):
+        where = self.follow(inst, name, block) if block is not None else None
+        if block is None or where is None or _in_call_chain(inst, where.directory):
             return []  # a module that (indirectly) calls itself is evaluated once, not recursively
-        mdef = self.module(target)
+        mdef = self.module(where.directory)
         if mdef is None:
             return []
+        call_loc = self.located(inst, block.loc)
         args = {n: (a, inst) for n, a in call_arguments(block).items()}
         keys = self.ev.instance_keys(block, inst)
         bindings_list = [{}] if keys is UNKNOWN or keys == [None] else [self.ev.instance_bindings(block, inst, k) for k in keys]
@@ -108,12 +124,42 @@ class TerraformLoader:
                 parent=inst,
                 args=args,
                 depth=inst.depth + 1,
-                anchor=inst.anchor or block.loc,
+                anchor=inst.anchor or call_loc,
                 call_bindings=bindings,
+                path=inst.path + (name,),
+                downloaded_call=inst.downloaded_call or (call_loc if where.downloaded else None),
             )
             result.append(child)
         self.children[key] = result
         return result
+
+    def follow(self, inst: Instance, name: str, block: Block) -> Optional[Followed]:
+        """The directory a call leads to; a call that cannot be followed is listed as not checked."""
+        src = block.body.attributes.get("source")
+        if src is None or not isinstance(src.expr, Lit) or not isinstance(src.expr.value, str):
+            return None  # Terraform requires a literal source and rejects the configuration
+        source = src.expr.value
+        if inst.depth >= MAX_MODULE_DEPTH:
+            reason: Union[Followed, str] = f'module "{name}": nested more than {MAX_MODULE_DEPTH} modules deep, so it is not checked'
+        else:
+            root = _root_of(inst)
+            installed = None if is_local(source) else self.modules_json(root.mdef.dir)
+            reason = follow(name, source, inst.mdef.dir, inst.path + (name,), root.mdef.dir, self.boundary, installed)
+        if isinstance(reason, Followed):
+            return reason
+        self.unchecked.append(Unchecked(self.located(inst, block.loc), reason))
+        return None
+
+    def modules_json(self, root_dir: Path) -> Optional[dict[str, Path]]:
+        if root_dir not in self.installed:
+            self.installed[root_dir] = read_modules_json(root_dir)
+        return self.installed[root_dir]
+
+    def located(self, inst: Instance, obj: _T) -> _T:
+        """``obj`` with locations in a downloaded module moved to the user's call of it."""
+        if inst.downloaded_call is None:
+            return obj
+        return cast(_T, relocate(obj, is_downloaded_path, inst.downloaded_call))
 
     def _module_output(self, inst: Instance, name: str, output: str, index: Any) -> Any:
         children = self.child_instances(inst, name)
@@ -152,7 +198,7 @@ class TerraformLoader:
             mdef = self.modules[d]
             root = Instance(mdef, tfvars=self.tfvars(tfvars_by_dir.get(directory, [])))
             inv = inv.merge(self.unit_inventory(mdef.rel, root))
-        return inv.merge(Inventory(parse_errors=tuple(self.errors)))
+        return inv.merge(Inventory(parse_errors=tuple(self.errors), unchecked=tuple(dict.fromkeys(self.unchecked))))
 
     def tfvars(self, files: list[Path]) -> dict[str, tuple[Any, Location]]:
         out: dict[str, tuple[Any, Location]] = {}
@@ -206,15 +252,15 @@ class TerraformLoader:
         inst.bindings = {**saved, **b}
         try:
             if rtype in KEY_TYPES:
-                unit.keys.append(self.key(inst, block, rtype, addr, unit.name))
+                unit.keys.append(self.located(inst, self.key(inst, block, rtype, addr, unit.name)))
             elif rtype == "aws_kms_key_policy":
                 self.key_policy(unit, inst, block)
             elif rtype == "aws_kms_alias":
-                unit.aliases.append((self.alias(inst, block, addr, unit.name), count_unknown))
+                unit.aliases.append((self.located(inst, self.alias(inst, block, addr, unit.name)), count_unknown))
             else:
                 extra = _monitoring(self, inst, block, rtype, addr, unit.name)
                 if extra is not None:
-                    unit.inv = unit.inv.merge(extra)
+                    unit.inv = unit.inv.merge(self.located(inst, extra))
         finally:
             inst.bindings = saved
 
@@ -268,7 +314,7 @@ class TerraformLoader:
         if "bypass_policy_lockout_safety_check" in block.body.attributes:
             b_raw, b_loc = self.arg(inst, block, "bypass_policy_lockout_safety_check")
             bypass = model_value(b_raw, "bool", b_loc)
-        unit.key_policies.append((_ref_address(key_ref, inst), policy, bypass))
+        unit.key_policies.append((_ref_address(key_ref, inst), self.located(inst, policy), self.located(inst, bypass)))
 
     def alias(self, inst: Instance, block: Block, addr: str, unit: str) -> Alias:
         name_raw = self.ev.attr(block, "name", inst, dict(inst.bindings))
@@ -280,6 +326,12 @@ class TerraformLoader:
         else:
             target = Value(UNKNOWN, block.loc, Presence.UNKNOWN)
         return Alias(addr, unit, block.loc, Value(as_str(name_raw) if name_raw is not None else None, block.loc), target)
+
+
+def _root_of(inst: Instance) -> Instance:
+    while inst.parent is not None:
+        inst = inst.parent
+    return inst
 
 
 def _in_call_chain(inst: Instance, directory: Path) -> bool:

@@ -97,6 +97,8 @@ class Instance:
     tfvars: dict[str, tuple[Any, Location]] = field(default_factory=dict)
     depth: int = 0
     anchor: Optional[Location] = None  # the root module's call that leads here
+    path: tuple[str, ...] = ()  # module names from the root module (modules.json ``Key``: "a.b")
+    downloaded_call: Optional[Location] = None  # the user's call of the downloaded module this is in
     bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the resource being evaluated
     call_bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the module call, for its arguments
     cache: dict[str, Any] = field(default_factory=dict)
