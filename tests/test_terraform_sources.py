@@ -81,3 +81,26 @@ def test_terraform_json_that_is_not_read_is_listed_as_not_checked() -> None:
     result = scan(case, case.parent)
     assert [f for f in result.findings if f.location.path == case.name] == []
     assert [(u.location.path, u.location.line) for u in result.unchecked] == [(case.name, 5)]
+
+
+INIT = FIXTURES / "terraform" / "registry_init"
+
+
+def test_registry_modules_are_read_through_modules_json_only() -> None:
+    """.terraform is never discovered: the downloaded module is read because modules.json names it,
+    with the caller's inputs, and its findings point at the user's call."""
+    result = scan(INIT, INIT)
+    assert result.files_scanned == 1
+    assert {f.location.path for f in result.findings} == {"main.tf"}
+    assert [(u.location.path, u.location.line, u.reason) for u in result.unchecked] == [
+        ("main.tf", 22, 'module "late" (remote source git::https://example.com/kms.git): not in .terraform/modules/modules.json; run terraform init again to check it')
+    ]
+
+
+def test_without_terraform_init_a_registry_call_is_listed_as_not_checked(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.tf": 'module "kms" {\n  source  = "terraform-aws-modules/kms/aws"\n  version = "~> 3.0"\n}\n'})
+    result = scan(tmp_path, tmp_path)
+    assert result.findings == ()
+    assert [(u.location.path, u.location.line, u.reason) for u in result.unchecked] == [
+        ("main.tf", 1, 'module "kms" (registry source terraform-aws-modules/kms/aws): not downloaded; run terraform init to check it')
+    ]
