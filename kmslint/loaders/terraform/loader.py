@@ -266,28 +266,48 @@ class TerraformLoader:
 
     # --- values ----------------------------------------------------------------------------
 
-    def origin(self, attr: Attribute, inst: Instance, depth: int = 0) -> Location:
+    def origin(self, attr: Attribute, inst: Instance) -> Location:
         """Where a fix goes: the caller's argument when the value is passed in as a variable."""
+        return self.trace(attr, inst)[0]
+
+    def trace(self, attr: Attribute, inst: Instance, depth: int = 0) -> list[Location]:
+        """Where a fix goes, then the other places the value comes through: the attribute itself,
+        the module argument or tfvars line that set the variable, or its default; locals on the way."""
         e = attr.expr
-        if isinstance(e, Traversal) and e.root == "var" and len(e.steps) == 1 and depth < MAX_MODULE_DEPTH:
-            name = str(e.steps[0])
-            if name in inst.args:
-                arg, caller = inst.args[name]
-                return self.origin(arg, caller, depth + 1)
-            if name in inst.tfvars:
-                return inst.tfvars[name][1]
-        return attr.loc
+        if not isinstance(e, Traversal) or not e.steps or depth >= MAX_MODULE_DEPTH or e.root not in ("var", "local"):
+            return [attr.loc]
+        name = str(e.steps[0])
+        exact = len(e.steps) == 1
+        if e.root == "local":
+            local = inst.mdef.locals.get(name)
+            return [attr.loc] + (self.trace(local, inst, depth + 1) if local is not None else [])
+        if name in inst.args:
+            arg, caller = inst.args[name]
+            chain = self.trace(arg, caller, depth + 1)
+            return chain + [attr.loc] if exact else [attr.loc] + chain
+        if name in inst.tfvars:
+            where = inst.tfvars[name][1]
+            return [where, attr.loc] if exact else [attr.loc, where]
+        block = inst.mdef.variables.get(name)
+        default = block.body.attributes.get("default") if block is not None else None
+        return [attr.loc] + ([default.loc] if default is not None else [])
 
     def arg(self, inst: Instance, block: Block, name: str) -> tuple[Any, Location]:
         a = block.body.attributes[name]
         return self.ev.value(a.expr, inst, dict(inst.bindings)), self.origin(a, inst)
 
+    def located_arg(self, inst: Instance, block: Block, name: str, kind: str) -> Optional[Value[Any]]:
+        """An argument as a model value, located where a fix goes, with the places it comes through."""
+        a = block.body.attributes[name]
+        chain = self.trace(a, inst)
+        value = model_value(self.ev.value(a.expr, inst, dict(inst.bindings)), kind, chain[0])
+        return replace(value, related=tuple(chain[1:])) if value is not None and len(chain) > 1 else value
+
     def key(self, inst: Instance, block: Block, rtype: str, addr: str, unit: str) -> Key:
         attrs: dict[str, Value[Any]] = {}
         for arg_name, (model_name, kind) in KEY_ARGS.items():
             if arg_name in block.body.attributes:
-                raw, loc = self.arg(inst, block, arg_name)
-                value = model_value(raw, kind, loc)
+                value = self.located_arg(inst, block, arg_name, kind)
                 if value is not None and (model_name not in attrs or value.value not in (False, None)):
                     attrs[model_name] = value
         protection = _prevent_destroy(block)
@@ -312,8 +332,7 @@ class TerraformLoader:
         policy = policy_from_value(raw, loc, "aws_kms_key_policy") or Policy(location=loc, origin="aws_kms_key_policy", known=False)
         bypass = None
         if "bypass_policy_lockout_safety_check" in block.body.attributes:
-            b_raw, b_loc = self.arg(inst, block, "bypass_policy_lockout_safety_check")
-            bypass = model_value(b_raw, "bool", b_loc)
+            bypass = self.located_arg(inst, block, "bypass_policy_lockout_safety_check", "bool")
         unit.key_policies.append((_ref_address(key_ref, inst), self.located(inst, policy), self.located(inst, bypass)))
 
     def alias(self, inst: Instance, block: Block, addr: str, unit: str) -> Alias:
