@@ -231,7 +231,7 @@ class TerraformLoader:
 
     def collect(self, unit: _Unit, root: Instance) -> None:
         for inst in self.instances(root):
-            for address, block in inst.mdef.resources.items():
+            for address, block in inst.mdef.all_resources():
                 rtype = block.labels[0]
                 for bindings, suffix, count_unknown in self.expand(block, inst):
                     addr = inst.address(address) + suffix
@@ -418,25 +418,25 @@ def _primary_ref(raw: Any, loc: Location, inst: Instance) -> Value[Any]:
 
 def _link(unit: _Unit) -> Inventory:
     """Attach aws_kms_key_policy resources and aliases to their keys."""
-    keys = {k.address: k for k in unit.keys}
+    keys = list(unit.keys)
+    by_address: dict[str, list[int]] = {}  # a duplicate declaration shares its address (KMS000)
+    for i, k in enumerate(keys):
+        by_address.setdefault(k.address, []).append(i)
     for target, policy, bypass in unit.key_policies:
-        key = keys.get(target) if isinstance(target, str) else None
-        if key is None:
-            continue
-        attrs = dict(key.attrs)
-        if bypass is not None:
-            attrs["bypass_lockout"] = bypass
-        keys[target] = replace(key, policy=policy, attrs=attrs)
+        for i in by_address.get(target, []) if isinstance(target, str) else []:
+            attrs = dict(keys[i].attrs)
+            if bypass is not None:
+                attrs["bypass_lockout"] = bypass
+            keys[i] = replace(keys[i], policy=policy, attrs=attrs)
     unknown_all = any(not a.target.known for a, _ in unit.aliases)
     for alias, count_unknown in unit.aliases:
         target = alias.target.value
-        if isinstance(target, str) and target in keys:
-            key = keys[target]
+        for i in by_address.get(target, []) if isinstance(target, str) else []:
             if count_unknown:
-                keys[target] = replace(key, alias_unknown=True)
+                keys[i] = replace(keys[i], alias_unknown=True)
             else:
-                keys[target] = replace(key, aliases=key.aliases + (alias.address,))
-    final = tuple(replace(k, alias_unknown=k.alias_unknown or unknown_all) for k in keys.values())
+                keys[i] = replace(keys[i], aliases=keys[i].aliases + (alias.address,))
+    final = tuple(replace(k, alias_unknown=k.alias_unknown or unknown_all) for k in keys)
     return unit.inv.merge(Inventory(keys=final, aliases=tuple(a for a, _ in unit.aliases), units=(unit.name,)))
 
 
