@@ -32,6 +32,7 @@ from .hcl import (
     UnOp,
 )
 from .module import Instance
+from .vartypes import conform  # a variable's type fills its optional() attributes
 from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unknown, is_partial, placeholder, to_text, with_loc
 
 Bindings = dict[str, Any]
@@ -294,6 +295,14 @@ class Evaluator:
         return value
 
     def _variable(self, inst: Instance, name: str, d: int) -> Any:
+        block = inst.mdef.variables.get(name)
+        type_attr = block.body.attributes.get("type") if block is not None else None
+        value = self._variable_value(inst, name, d)
+        if type_attr is None:
+            return value
+        return conform(value, type_attr.expr, lambda e: self.ev(e, inst, {}, d))
+
+    def _variable_value(self, inst: Instance, name: str, d: int) -> Any:
         if name in inst.args:
             attr, caller = inst.args[name]  # evaluated where it is written, with the call's each/count
             return self.ev(attr.expr, caller, {**caller.bindings, **inst.call_bindings}, d)
