@@ -21,7 +21,7 @@ from typing import Iterable, Iterator, Optional, Sequence
 from .discover import rel_path
 from .findings import Finding, ScanResult
 
-TERRAFORM_SUFFIXES = (".tf", ".tfvars")
+TERRAFORM_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _tf_dirs(boundary: Path) -> Iterator[tuple[Path, list[str]]]:
 
     for dirpath, dirnames, filenames in os.walk(boundary):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        names = [n for n in filenames if n.endswith(".tf")]
+        names = [n for n in filenames if n.endswith((".tf", ".tf.json"))]
         if names:
             yield Path(dirpath).resolve(), names
 

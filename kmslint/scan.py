@@ -13,7 +13,7 @@ from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
 from .limits import Limits, too_deep, too_large
-from .model.resources import Inventory, ParseError, Unchecked
+from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
 
@@ -111,25 +111,7 @@ def _load_data_file(f: SourceFile, prefilter: bool = True, limits: Limits = Limi
         from .loaders.plan import load_plan
 
         return load_plan(f.rel, text)
-    if f.kind == "terraform-json":
-        return unsupported_terraform_json(f.rel, text)
     return Inventory()
-
-
-def unsupported_terraform_json(rel: str, text: str) -> Inventory:
-    """kmslint does not read Terraform's JSON syntax (``*.tf.json``, e.g. CDK for Terraform output) yet.
-    Keys declared there would go unchecked without a word, so a file that names a KMS or monitoring
-    resource type is listed as not checked, at the first one; a file that names none cannot matter."""
-    from .loaders.terraform.prefilter import first_declaration
-
-    where = first_declaration(text)
-    if where is None:
-        return Inventory()
-    reason = (
-        "Terraform JSON syntax (.tf.json) is not read yet, so the KMS and monitoring resources in this file "
-        "are not checked; write them in HCL (.tf) to check them"
-    )
-    return Inventory(unchecked=(Unchecked(Location(rel, *where), reason),))
 
 
 def selected_rules(rules: Sequence[Rule], config: Config, select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:

@@ -76,13 +76,6 @@ def test_outside_git_the_scanned_tree_is_the_boundary(tmp_path: Path) -> None:
     assert ["outside the repository" in u.reason for u in result.unchecked] == [True]
 
 
-def test_terraform_json_that_is_not_read_is_listed_as_not_checked() -> None:
-    case = FIXTURES / "terraform" / "cdktf_key.tf.json"
-    result = scan(case, case.parent)
-    assert [f for f in result.findings if f.location.path == case.name] == []
-    assert [(u.location.path, u.location.line) for u in result.unchecked] == [(case.name, 5)]
-
-
 INIT = FIXTURES / "terraform" / "registry_init"
 
 

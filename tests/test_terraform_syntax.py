@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,3 +59,39 @@ def test_a_public_statement_through_optional_attributes_is_found_and_a_dynamic_c
     result, _ = run_scan(ScanOptions((case,), case, load_config(case)), load_rules())
     public = [f for f in result.findings if f.rule_id == "KMS012"]
     assert [(f.resource, "pinned" in f.message) for f in public] == [("module.public.aws_kms_key.this", False)]
+
+
+def _scan_tree(tmp_path: Path, files: dict[str, str], var_files: tuple[Path, ...] = ()) -> list[tuple[str, str, int]]:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result, _ = run_scan(ScanOptions((tmp_path,), tmp_path, var_files=var_files, select=("KMS002",)), load_rules())
+    return [(f.location.path, f.rule_id, f.location.line) for f in result.findings]
+
+
+KEY_JSON = '{\n  "//": "generated",\n  "variable": {"w": {"default": 30}},\n  "resource": {"aws_kms_key": {"k": {"deletion_window_in_days": "${var.w}"}}}\n}\n'
+
+
+def test_tfvars_json_files_apply_in_terraforms_order(tmp_path: Path) -> None:
+    files = {"main.tf.json": KEY_JSON, "terraform.tfvars.json": '{"w": 3}\n', "b.auto.tfvars.json": '{\n  "w": 5\n}\n'}
+    assert _scan_tree(tmp_path, files) == [("b.auto.tfvars.json", "KMS002", 2)]
+
+
+def test_a_var_file_in_json_is_read(tmp_path: Path) -> None:
+    (tmp_path / "vars").mkdir()
+    (tmp_path / "vars" / "prod.tfvars.json").write_text('{"w": 1}')
+    got = _scan_tree(tmp_path, {"main.tf": 'variable "w" {}\nresource "aws_kms_key" "k" {\n  deletion_window_in_days = var.w\n}\n'}, (tmp_path / "vars" / "prod.tfvars.json",))
+    assert got == [("vars/prod.tfvars.json", "KMS002", 1)]
+
+
+def test_a_json_string_that_is_one_interpolation_keeps_its_value(tmp_path: Path) -> None:
+    files = {
+        "main.tf.json": '{"locals": {"windows": [3, 30]}, "resource": {"aws_kms_key": {"k": {"deletion_window_in_days": "${local.windows[0]}"}}}}',
+    }
+    assert _scan_tree(tmp_path, files) == [("main.tf.json", "KMS002", 1)]
+
+
+def test_broken_terraform_json_is_kms000_at_the_error(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('{\n  "resource": {"aws_kms_key": {"k": {}}},\n}\n')
+    result, _ = run_scan(ScanOptions((tmp_path,), tmp_path), load_rules())
+    errors = [(f.location.path, f.location.line, "JSON syntax error" in f.message) for f in result.findings if f.rule_id == "KMS000"]
+    assert errors == [("main.tf.json", 3, True)]

@@ -23,6 +23,7 @@ from .hcl import Attribute, Block, HclSyntaxError, Lit, Traversal, parse
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
 from .parallel import parse_files
 from .prefilter import read_text
+from .jsonsyntax import parse_tfvars_json
 from .policydoc import policy_document
 from .relocate import relocate
 from .sources import Followed, follow, is_downloaded_path, is_local, read_modules_json, repository_root
@@ -92,7 +93,8 @@ class TerraformLoader:
         if not directory.is_relative_to(self.boundary) or not directory.is_dir():
             return None
         # A module reached only through a call was not discovered: keep its symlinks inside the repository too.
-        inside = (p for p in directory.glob("*.tf") if p.is_file() and p.resolve().is_relative_to(self.boundary))
+        found = [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
+        inside = (p for p in found if p.is_file() and p.resolve().is_relative_to(self.boundary))
         tf_files = files if files is not None else sorted(inside)
         mdef = load_module_dir(directory, self.rel_of, tf_files, parsed, self.max_file_bytes)
         self.modules[directory] = mdef
@@ -202,13 +204,18 @@ class TerraformLoader:
 
     def tfvars(self, files: list[Path]) -> dict[str, tuple[Any, Location]]:
         out: dict[str, tuple[Any, Location]] = {}
-        ordered = sorted(f for f in files if f.name == "terraform.tfvars") + sorted(f for f in files if f.name.endswith(".auto.tfvars"))
+        # Terraform's order: terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) by name, -var-file.
+        named = [f for n in ("terraform.tfvars", "terraform.tfvars.json") for f in files if f.name == n]
+        ordered = named + sorted((f for f in files if f.name.endswith((".auto.tfvars", ".auto.tfvars.json"))), key=lambda f: f.name)
         for path in ordered + list(self.var_files):
             rel = self.rel_of(path)
+            json_syntax = path.name.endswith(".json")
             try:
-                body = parse(read_text(path), rel)
+                text = read_text(path)
+                body = parse_tfvars_json(text, rel) if json_syntax else parse(text, rel)
             except HclSyntaxError as exc:
-                self.errors.append(ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), f"HCL syntax error: {exc.reason}"))
+                reason = exc.reason if json_syntax else f"HCL syntax error: {exc.reason}"
+                self.errors.append(ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), reason))
                 continue
             except (OSError, UnicodeDecodeError) as exc:
                 self.errors.append(ParseError(Location(rel, 1, 1), f"cannot read variables file: {exc}"))

@@ -92,7 +92,7 @@ class ModuleDef:
 def is_override_file(path: str) -> bool:
     """``override.tf`` and ``*_override.tf``: Terraform merges these into the module's other files."""
     name = path.rsplit("/", 1)[-1]
-    stem = name[: -len(".tf")] if name.endswith(".tf") else name
+    stem = name.removesuffix(".json").removesuffix(".tf")
     return stem == "override" or stem.endswith("_override")
 
 

@@ -22,11 +22,11 @@ from typing import Iterable, Optional
 _DECLARES = re.compile(r"aws_kms_|aws_cloudwatch_(?:log_metric_filter|metric_alarm|event_)")
 # Not anchored to a line start, so one-line blocks (module "k" { source = "../k" }) count too.
 # Other "source" attributes that name a local file (aws_s3_object) resolve to no directory.
-_LOCAL_SOURCE = re.compile(r"\bsource\s*=\s*\"(\.\.?(?:/[^\"]*)?)\"")
+_LOCAL_SOURCE = re.compile(r"\bsource\"?\s*[=:]\s*\"(\.\.?(?:/[^\"]*)?)\"")  # HCL or JSON syntax
 # Any other literal source next to a module block: a registry or git module, which the loader follows
 # through .terraform/modules/modules.json or lists as not checked, so its caller must be parsed.
-_MODULE_BLOCK = re.compile(r"\bmodule\s+\"[^\"]*\"\s*\{")
-_REMOTE_SOURCE = re.compile(r"\bsource\s*=\s*\"(?!\.\.?/)[^\"$]+\"")
+_MODULE_BLOCK = re.compile(r"\bmodule\s+\"[^\"]*\"\s*\{|\"module\"\s*:")
+_REMOTE_SOURCE = re.compile(r"\bsource\"?\s*[=:]\s*\"(?!\.\.?/)[^\"$]+\"")
 
 
 def first_declaration(text: str) -> Optional[tuple[int, int]]:
