@@ -135,6 +135,8 @@ class Evaluator:
         raise EvalError(f"unsupported expression {type(e).__name__}")
 
     def template(self, e: Template, inst: Instance, b: Bindings, d: int) -> Any:
+        if len(e.parts) == 1 and not isinstance(e.parts[0], str):
+            return self.ev(e.parts[0], inst, b, d)  # "${x}" is x's value, unconverted, as in HCL
         out: list[str] = []
         partial = False
         for part in e.parts:
