@@ -20,6 +20,7 @@ from ..coerce import as_bool
 from .convert import as_str, model_value, policy_from_value
 from .evaluate import Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Lit, Traversal, parse
+from .monitoring import monitoring_resource
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
 from .parallel import parse_files
 from .prefilter import read_text
@@ -448,8 +449,6 @@ def _link(unit: _Unit) -> Inventory:
 
 
 def _monitoring(loader: TerraformLoader, inst: Instance, block: Block, rtype: str, addr: str, unit: str) -> Optional[Inventory]:
-    from .monitoring import monitoring_resource
-
     return monitoring_resource(loader, inst, block, rtype, addr, unit)
 
 
