@@ -70,6 +70,7 @@ class ModuleDef:
                 block.loc,
                 f'Duplicate resource "{rtype}" configuration: a {rtype} resource named "{name}" was already declared at '
                 f"{first.loc.path}:{first.loc.line}; resource names must be unique per type in each module",
+                address,
             )
         )
 
