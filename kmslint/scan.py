@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from .config import Config
 from .discover import Skipped, SourceFile, discover_all, link_rel, rel_path
@@ -13,6 +13,7 @@ from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
 from .limits import Limits, too_deep, too_large
+from .loaders.terraform.sources import repository_root
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
@@ -39,13 +40,13 @@ def load_inventory(
     jobs: int = 1,
     prefilter: bool = True,
     limits: Limits = Limits(),
+    boundary: Optional[Path] = None,
 ) -> Inventory:
     from .loaders.plan.pair import pair_plans
     from .loaders.terraform.prefilter import relevant_directories
-    from .loaders.terraform.sources import repository_root
 
     # Local modules are followed anywhere in the repository (git work tree) holding the scan.
-    boundary = repository_root(files[0].path if files else root, root)
+    boundary = boundary or repository_root(files[0].path if files else root, root)
     inv = Inventory()
     tf_by_dir: dict[Path, list[Path]] = {}
     tfvars_by_dir: dict[Path, list[Path]] = {}
@@ -139,7 +140,8 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
     files, skipped = discover_all(focus.load_paths, root, opts.config.exclude)
-    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits)
+    boundary = repository_root(opts.paths[0] if opts.paths else root, root)  # the repository holding the scan
+    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits, boundary)
     inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
     active = [
@@ -147,7 +149,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
     ]
     findings, errors, unknowns = run_rules(active, inv)
-    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores)
+    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores, boundary)
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),
         suppressed=tuple(sorted(suppressed)),

@@ -97,3 +97,14 @@ def test_without_terraform_init_a_registry_call_is_listed_as_not_checked(tmp_pat
     assert [(u.location.path, u.location.line, u.reason) for u in result.unchecked] == [
         ("main.tf", 1, 'module "kms" (registry source terraform-aws-modules/kms/aws): not downloaded; run terraform init to check it')
     ]
+
+
+def test_a_suppression_in_a_module_above_the_scanned_directory_is_honoured(tmp_path: Path) -> None:
+    module = 'resource "aws_kms_key" "k" {\n  # kmslint:ignore KMS003 -- rotated by hand\n  enable_key_rotation = false\n}\n'
+    _write(tmp_path, {".git/HEAD": "", "mod/main.tf": module, "env/main.tf": 'module "k" {\n  source = "../mod"\n}\n'})
+    env = tmp_path / "env"
+    result, _ = run_scan(ScanOptions((env,), env, select=("KMS003",)), load_rules())
+    assert result.findings == ()
+    assert [(f.location.path, f.rule_id, f.suppression.justification if f.suppression else "") for f in result.suppressed] == [
+        ("../mod/main.tf", "KMS003", "rotated by hand")
+    ]
