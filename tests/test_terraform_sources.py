@@ -108,3 +108,11 @@ def test_a_suppression_in_a_module_above_the_scanned_directory_is_honoured(tmp_p
     assert [(f.location.path, f.rule_id, f.suppression.justification if f.suppression else "") for f in result.suppressed] == [
         ("../mod/main.tf", "KMS003", "rotated by hand")
     ]
+
+
+def test_every_root_module_lists_its_own_calls(tmp_path: Path) -> None:
+    """Module children are cached per instance: one root's cache must never answer for another's."""
+    call = 'module "aft" {{\n  source = "github.com/aws-ia/terraform-aws-control_tower_account_factory"\n  a = {}\n}}\n'
+    _write(tmp_path, {f"examples/e{i:02d}/main.tf": call.format(i) for i in range(40)})
+    result = scan(tmp_path, tmp_path)
+    assert sorted(u.location.path for u in result.unchecked) == [f"examples/e{i:02d}/main.tf" for i in range(40)]

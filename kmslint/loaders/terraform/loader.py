@@ -84,6 +84,10 @@ class TerraformLoader:
         self.installed: dict[Path, Optional[dict[str, Path]]] = {}  # root module dir -> modules.json
         self.ev = Evaluator(self.boundary, self._module_output, self._data_source, rel_of)
         self.children: dict[tuple[int, str, str], list[Instance]] = {}
+        # Caches here and in the evaluator are keyed by id(instance): every instance stays alive for
+        # the loader's lifetime, so a later root module's instance can never reuse an earlier id and
+        # inherit its module children or instance keys.
+        self.instances_seen: list[Instance] = []
 
     # --- modules ----------------------------------------------------------------------
 
@@ -106,6 +110,7 @@ class TerraformLoader:
         key = (id(inst), name, "")
         if key in self.children:
             return self.children[key]
+        self.instances_seen.append(inst)
         self.children[key] = []
         block = inst.mdef.modules.get(name)
         where = self.follow(inst, name, block) if block is not None else None
@@ -227,6 +232,7 @@ class TerraformLoader:
         return out
 
     def unit_inventory(self, unit_name: str, root: Instance) -> Inventory:
+        self.instances_seen.append(root)
         unit = _Unit(unit_name)
         self.collect(unit, root)
         return _link(unit)
