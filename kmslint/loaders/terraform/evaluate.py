@@ -32,8 +32,8 @@ from .hcl import (
     UnOp,
 )
 from .module import Instance
-from .vartypes import conform  # a variable's type fills its optional() attributes
 from .tfvalues import Encoded, EvalError, LocDict, LocList, Text, contains_unknown, is_partial, placeholder, to_text, with_loc
+from .vartypes import conform  # a variable's type fills its optional() attributes
 
 Bindings = dict[str, Any]
 MAX_DEPTH = 200

@@ -20,12 +20,12 @@ from ..coerce import as_bool
 from .convert import as_str, model_value, policy_from_value
 from .evaluate import Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Lit, Traversal, parse
-from .monitoring import monitoring_resource
-from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
-from .parallel import parse_files
-from .prefilter import read_text
 from .jsonsyntax import parse_tfvars_json
+from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
+from .monitoring import monitoring_resource
+from .parallel import parse_files
 from .policydoc import policy_document
+from .prefilter import read_text
 from .relocate import relocate
 from .sources import Followed, follow, is_downloaded_path, is_local, read_modules_json, repository_root
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
