@@ -116,3 +116,14 @@ def test_every_root_module_lists_its_own_calls(tmp_path: Path) -> None:
     _write(tmp_path, {f"examples/e{i:02d}/main.tf": call.format(i) for i in range(40)})
     result = scan(tmp_path, tmp_path)
     assert sorted(u.location.path for u in result.unchecked) == [f"examples/e{i:02d}/main.tf" for i in range(40)]
+
+
+def test_a_downloaded_file_that_cannot_be_parsed_is_not_checked_rather_than_kms000(tmp_path: Path) -> None:
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(INIT, case)
+    (case / ".terraform" / "modules" / "kms" / "broken.tf").write_text('resource "x" {\n')
+    result = scan(case, case)
+    assert [f for f in result.findings if f.rule_id == "KMS000"] == []
+    assert ("main.tf", 4) in {(u.location.path, u.location.line) for u in result.unchecked if ".terraform/modules/kms/broken.tf:2 cannot be read" in u.reason}

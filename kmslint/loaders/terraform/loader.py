@@ -103,7 +103,8 @@ class TerraformLoader:
         tf_files = files if files is not None else sorted(inside)
         mdef = load_module_dir(directory, self.rel_of, tf_files, parsed, self.max_file_bytes)
         self.modules[directory] = mdef
-        self.errors.extend(mdef.parse_errors)
+        if not any(is_downloaded_path(e.location.path) for e in mdef.parse_errors):
+            self.errors.extend(mdef.parse_errors)
         return mdef
 
     def child_instances(self, inst: Instance, name: str) -> list[Instance]:
@@ -120,6 +121,10 @@ class TerraformLoader:
         if mdef is None:
             return []
         call_loc = self.located(inst, block.loc)
+        for error in mdef.parse_errors if where.downloaded else ():
+            # Code under .terraform is not the user's to fix (terraform init rewrites it): not checked, no KMS000.
+            at = f"{error.location.path}:{error.location.line}"
+            self.unchecked.append(Unchecked(call_loc, f'module "{name}": {at} cannot be read ({error.reason}), so its resources there are not checked'))
         args = {n: (a, inst) for n, a in call_arguments(block).items()}
         keys = self.ev.instance_keys(block, inst)
         bindings_list = [{}] if keys is UNKNOWN or keys == [None] else [self.ev.instance_bindings(block, inst, k) for k in keys]
