@@ -29,7 +29,7 @@ class Skipped:
 class SourceFile:
     path: Path  # absolute
     rel: str  # relative to the scan root, forward slashes
-    kind: str  # terraform | terraform-json | tfvars | cloudformation | policy | plan
+    kind: str  # terraform (.tf, .tf.json) | tfvars (.tfvars, .tfvars.json) | cloudformation | policy | plan
 
 
 def rel_path(path: Path, root: Path) -> str:
@@ -97,10 +97,10 @@ def classify(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Optional[str]:
     name = path.name
     if name.endswith(".tf"):
         return "terraform"
-    if name.endswith(".tfvars"):
+    if name.endswith((".tfvars", ".tfvars.json")):
         return "tfvars"
     if name.endswith(".tf.json"):
-        return "terraform-json"  # recognised, not parsed: see scan.unsupported_terraform_json
+        return "terraform"  # Terraform's JSON syntax: loaders/terraform/jsonsyntax.py
     if name.endswith(DATA_EXTS):
         return _sniff_data(path, max_bytes)
     return None

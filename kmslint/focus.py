@@ -4,20 +4,24 @@ pre-commit passes only the changed files. A Terraform module is a directory, tho
 ``key.tf`` takes its window from ``variables.tf``, its policy from ``policy.tf``, its alias and
 alarms from other files. So when kmslint is given files (not directories), it loads every ``*.tf``
 and ``*.tfvars`` beside each given Terraform file, and reports only findings located in the files
-it was given. Unit-level findings (KMS006 at a unit's first key) are kept when they are located in
-a given file. Internal errors are never filtered: a rule that raised is a failed run wherever it was.
+it was given, or whose deciding value comes from one (``related``: a variable default, a tfvars
+line, a module argument). A module is also loaded with the directories of the repository that call
+it, so its keys get their callers' inputs and alarms as in a full scan: a module whose root module
+has the deletion alarms gets no KMS006 in a pre-commit scan either. Unit-level findings (KMS006 at a
+unit's first key) are kept when they are located in a given file. Internal errors are never filtered: a rule that raised is a failed run wherever it was.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from .discover import link_rel, rel_path
 from .findings import Finding, ScanResult
 
-TERRAFORM_SUFFIXES = (".tf", ".tfvars")
+TERRAFORM_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
 
 
 @dataclass(frozen=True)
@@ -47,22 +51,72 @@ class Focus:
 
 
 def focus_for(paths: Sequence[Path], root: Path) -> Focus:
-    """Widen explicit files to their Terraform directories; directories (or a mix) scan as given."""
+    """Widen explicit files to their Terraform directories and the directories in the repository
+    that call them as modules; directories (or a mix) scan as given."""
     if not paths or any(p.is_dir() for p in paths):
         return Focus(tuple(paths))
-    context = terraform_siblings((p for p in paths if p.name.endswith(TERRAFORM_SUFFIXES)), root)
+    tf = [p for p in paths if p.name.endswith(TERRAFORM_SUFFIXES)]
+    context = terraform_siblings(tf, root)
+    if tf:
+        from .loaders.terraform.sources import repository_root
+
+        boundary = repository_root(tf[0], root)
+        callers = terraform_callers({p.parent.resolve() for p in tf}, boundary)
+        context += [p for d in callers for p in _terraform_files(d, boundary)]
     named = {rel_path(p, root) for p in paths} | {link_rel(p, root) for p in paths}  # a link not followed is reported by its own name
     return Focus((*paths, *context), frozenset(named))
 
 
+def terraform_callers(targets: set[Path], boundary: Path) -> list[Path]:
+    """Directories in the repository whose ``*.tf`` files call one of ``targets`` as a local
+    module, directly or through other modules. A module is evaluated with its callers' inputs and
+    covered by their alarms, so a pre-commit scan of a module file must see the configuration a
+    full scan sees (the file is text-searched, not parsed: this runs on every commit)."""
+    from .loaders.terraform.sources import LOCAL_SOURCE
+
+    calls: dict[Path, set[Path]] = {}
+    for directory, names in _tf_dirs(boundary):
+        for name in names:
+            try:
+                path = directory / name
+                if not path.resolve().is_relative_to(boundary):
+                    continue  # a symlink out of the repository is never read
+                text = path.read_bytes().decode("utf-8-sig")
+            except (OSError, RuntimeError, UnicodeDecodeError, ValueError):
+                continue
+            for src in LOCAL_SOURCE.findall(text):
+                try:
+                    calls.setdefault((directory / src).resolve(), set()).add(directory)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+    found: set[Path] = set()
+    todo = list(targets)
+    while todo:
+        for caller in calls.get(todo.pop(), set()) - found - targets:
+            found.add(caller)
+            todo.append(caller)
+    return sorted(found)
+
+
+def _tf_dirs(boundary: Path) -> Iterator[tuple[Path, list[str]]]:
+    from .discover import SKIP_DIRS
+
+    for dirpath, dirnames, filenames in os.walk(boundary):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        names = [n for n in filenames if n.endswith((".tf", ".tf.json"))]
+        if names:
+            yield Path(dirpath).resolve(), names
+
+
 def terraform_siblings(files: Iterable[Path], root: Optional[Path] = None) -> list[Path]:
-    """Every ``*.tf`` and ``*.tfvars`` file in the directories of ``files``, sorted per directory.
-    With ``root``, a sibling that is a symbolic link out of it is left out: never opened."""
-    out: list[Path] = []
-    for directory in _unique(f.parent for f in files):
-        siblings = (p for p in directory.iterdir() if p.name.endswith(TERRAFORM_SUFFIXES) and p.is_file())
-        out.extend(sorted(p for p in siblings if root is None or _stays_in(p, root)))
-    return out
+    """Every Terraform file in the directories of ``files``, sorted per directory. With ``root``, a
+    sibling that is a symbolic link out of it is left out: never opened."""
+    return [p for directory in _unique(f.parent for f in files) for p in _terraform_files(directory, root)]
+
+
+def _terraform_files(directory: Path, root: Optional[Path] = None) -> list[Path]:
+    files = (p for p in directory.iterdir() if p.name.endswith(TERRAFORM_SUFFIXES) and p.is_file())
+    return sorted(p for p in files if root is None or _stays_in(p, root))
 
 
 def _stays_in(p: Path, root: Path) -> bool:

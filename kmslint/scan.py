@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from .config import Config
 from .discover import Skipped, SourceFile, discover_all, link_rel, rel_path
@@ -13,6 +13,7 @@ from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
 from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
+from .loaders.terraform.sources import repository_root
 from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions
@@ -37,10 +38,13 @@ def load_inventory(
     jobs: int = 1,
     prefilter: bool = True,
     limits: Limits = Limits(),
+    boundary: Optional[Path] = None,
 ) -> Inventory:
     from .loaders.plan.pair import pair_plans
     from .loaders.terraform.prefilter import relevant_directories
 
+    # Local modules are followed anywhere in the repository (git work tree) holding the scan.
+    boundary = boundary or repository_root(files[0].path if files else root, root)
     inv = Inventory()
     tf_by_dir: dict[Path, list[Path]] = {}
     tfvars_by_dir: dict[Path, list[Path]] = {}
@@ -54,11 +58,11 @@ def load_inventory(
         else:
             inv = inv.merge(_guarded_data_file(f, prefilter, limits))
     if tf_by_dir and prefilter:  # a plan's directory stays: its keys pair with that HCL
-        tf_by_dir = relevant_directories(tf_by_dir, root, frozenset(f.path.parent for f in files if f.kind == "plan"))
+        tf_by_dir = relevant_directories(tf_by_dir, boundary, frozenset(f.path.parent for f in files if f.kind == "plan"))
     if tf_by_dir:
         from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
 
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, limits)
+        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, limits, boundary)
         try:
             inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
         except Exception as exc:  # noqa: BLE001 - each configuration is guarded in the loader; this is the last net
@@ -130,25 +134,7 @@ def _load_data_file(f: SourceFile, prefilter: bool = True, limits: Limits = Limi
         from .loaders.plan import load_plan
 
         return load_plan(f.rel, text)
-    if f.kind == "terraform-json":
-        return unsupported_terraform_json(f.rel, text)
     return Inventory()
-
-
-def unsupported_terraform_json(rel: str, text: str) -> Inventory:
-    """kmslint does not read Terraform's JSON syntax (``*.tf.json``, e.g. CDK for Terraform output).
-    Keys declared there would go unchecked without a word, so a file that names a KMS or monitoring
-    resource type is reported (KMS000) at the first one; a file that names none cannot matter."""
-    from .loaders.terraform.prefilter import first_declaration
-
-    where = first_declaration(text)
-    if where is None:
-        return Inventory()
-    reason = (
-        "Terraform JSON syntax (.tf.json) is not supported yet, so the KMS and monitoring resources in this file "
-        "are not checked. Write them in HCL (.tf), or exclude this file and check them another way"
-    )
-    return Inventory(parse_errors=(ParseError(Location(rel, *where), reason),))
 
 
 def selected_rules(rules: Sequence[Rule], config: Config, select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
@@ -181,7 +167,8 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
     files, skipped = discover_all(focus.load_paths, root, opts.config.exclude, opts.config.limits.max_file_bytes)
-    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits)
+    boundary = repository_root(opts.paths[0] if opts.paths else root, root)  # the repository holding the scan
+    inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits, boundary)
     inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
     active = [
@@ -189,7 +176,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
     ]
     findings, errors, unknowns = run_rules(active, inv)
-    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores)
+    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores, boundary)
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),
         suppressed=tuple(sorted(suppressed)),

@@ -28,19 +28,21 @@ def split_lines(text: str) -> list[str]:
 class SourceCache:
     """Texts, lines and GitHub line hashes of the files under ``root``, each computed once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, boundary: Optional[Path] = None) -> None:
         self.root = root.resolve()
+        # Findings may lie above the root (a module at ../../modules/kms inside the same repository).
+        self.boundary = boundary.resolve() if boundary is not None else self.root
         self._texts: dict[str, Optional[str]] = {}
         self._lines: dict[str, Optional[list[str]]] = {}
         self._hashes: dict[str, Optional[dict[int, str]]] = {}
 
     def _resolve(self, rel_path: str) -> Optional[Path]:
         rel = PurePosixPath(rel_path)
-        if rel.is_absolute() or ".." in rel.parts or not rel_path:
+        if rel.is_absolute() or (".." in rel.parts and self.boundary == self.root) or not rel_path:
             return None
         path = self.root.joinpath(*rel.parts)
-        try:  # a symlink leading out of the root is reported, never read (not even back)
-            inside = path.resolve().is_relative_to(self.root)
+        try:  # a symlink leading out of the root (or the repository) is reported, never read (not even back)
+            inside = path.resolve().is_relative_to(self.boundary)
         except (OSError, RuntimeError, ValueError):  # ValueError: a name with a lone surrogate
             return None
         return path if inside else None

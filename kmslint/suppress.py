@@ -136,15 +136,16 @@ def unreasoned(finding: Finding) -> Finding:
 
 
 def apply_suppressions(
-    findings: Sequence[Finding], root: Path, ignores: Sequence[Ignore] = ()
+    findings: Sequence[Finding], root: Path, ignores: Sequence[Ignore] = (), boundary: Optional[Path] = None
 ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Split ``findings`` into (kept, suppressed, problems).
 
     ``suppressed`` findings carry ``Suppression(kind="inSource", justification=reason)``;
     ``problems`` are findings whose suppression has no reason (see the module doc). Finding paths
-    are relative to ``root``; a file that cannot be read has no comments, never an error.
+    are relative to ``root`` and may reach up into ``boundary`` (the repository, for modules called
+    from above the scanned directory); a file that cannot be read has no comments, never an error.
     """
-    directives = _Directives(SourceCache(root))
+    directives = _Directives(SourceCache(root, boundary))
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     problems: list[Finding] = []

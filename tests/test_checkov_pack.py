@@ -31,6 +31,9 @@ CHECK_IDS = [f"CKV_KMSLINT_{r.id[3:]}" for r in load_rules()]
 DETAIL = re.compile(r"^\S+:\d+:\d+: KMS\d{3} \[(error|warning|note)\] ")
 
 Verdict = tuple[str, str, str]  # (rule id, case folder or file, resource)
+# Cases whose resources checkov 3.3 itself never offers to a check: Terraform JSON syntax, and a
+# registry module that exists only under .terraform/modules (kmslint reads it through modules.json).
+CHECKOV_CANNOT_SEE = frozenset({"cdktf_key.tf.json", "json_syntax", "registry_init"})
 
 # Each run of checkov takes 4-10 s; without .bench/checkov-venv the first one installs checkov (about 2 min).
 slow = pytest.mark.slow
@@ -157,6 +160,7 @@ def test_pack_gives_kmslints_verdicts_on_terraform_fixtures(
     target = PROJECT / "fixtures" / "terraform"
     reports = run_checkov(checkov, target, tmp_path, checkov_env(KMSLINT_BIN=str(kmslint_bin)))
     found, suppressed = kmslint_verdicts(target, monkeypatch)
+    found = {v for v in found if v[1] not in CHECKOV_CANNOT_SEE}
     assert len({rule for rule, _, _ in found}) >= 8, "the fixtures should exercise most rules"
     assert checkov_verdicts(reports, "failed_checks") == found
     assert checkov_verdicts(reports, "skipped_checks") == suppressed

@@ -90,3 +90,44 @@ def test_several_files_report_on_each_of_them(project: Path) -> None:
     code, doc = scan_json("kms/key.tf", "app/bad.tf", "kms/notes.json")
     assert code == 1
     assert {path for path, _, _ in located(doc)} == {"app/bad.tf"}
+
+
+def test_changing_only_a_variable_default_fails_the_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The full scan reports KMS002 at main.tf; the value comes from variables.tf, so a pre-commit
+    scan of variables.tf alone reports it too (issue 13, item 9)."""
+    write_tree(
+        tmp_path,
+        {
+            "main.tf": 'resource "aws_kms_key" "k" {\n  enable_key_rotation     = true\n  deletion_window_in_days = var.window\n}\n',
+            "variables.tf": 'variable "window" {\n  type    = number\n  default = 3\n}\n',
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    _, full = scan_json(".", "--select", "KMS002")
+    assert [(f["path"], f["line"], f["related"]) for f in full["findings"]] == [("main.tf", 3, [{"path": "variables.tf", "line": 3}])]
+    code, doc = scan_json("variables.tf", "--select", "KMS002")
+    assert code == 1
+    assert located(doc) == {("main.tf", "KMS002", 3)}
+
+
+def test_a_module_covered_by_its_callers_alarms_gets_no_unit_finding_in_a_focus_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tf_samples import MONITORING_TF
+
+    write_tree(
+        tmp_path,
+        {
+            ".git/HEAD": "",
+            "modules/kms/main.tf": 'variable "rotate" {}\nresource "aws_kms_key" "k" {\n  enable_key_rotation = var.rotate\n}\n',
+            "live/main.tf": 'module "kms" {\n  source = "../modules/kms"\n  rotate = false\n}\n',
+            "live/monitoring.tf": MONITORING_TF,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    _, full = scan_json(".", "--select", "KMS003,KMS006,KMS007")
+    assert located(full) == {("live/main.tf", "KMS003", 3)}
+    _, focus = scan_json("modules/kms/main.tf", "--select", "KMS003,KMS006,KMS007")
+    # The rotation finding depends on the module's line (related), so it stays; no unit finding appears.
+    assert located(focus) == {("live/main.tf", "KMS003", 3)}
+    assert focus["findings"][0]["related"] == [{"path": "modules/kms/main.tf", "line": 3}]
+    _, caller = scan_json("live/main.tf", "--select", "KMS003,KMS006,KMS007")
+    assert located(caller) == {("live/main.tf", "KMS003", 3)}

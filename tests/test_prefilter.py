@@ -55,18 +55,30 @@ def test_callers_of_a_key_module_are_kept_to_any_depth(tmp_path: Path) -> None:
     assert kept(tmp_path, by_dir) == {"modules/kms", "modules/wrapper", "envs/prod", "envs/dev"}
 
 
-def test_registry_calls_and_calls_into_modules_without_keys_are_skipped(tmp_path: Path) -> None:
+def test_calls_into_local_modules_without_keys_are_skipped(tmp_path: Path) -> None:
     by_dir = tree(
         tmp_path,
         {
-            "registry/main.tf": call("k", "terraform-aws-modules/kms/aws"),
-            "git/main.tf": call("k", "git::https://example.com/kms.git"),
             "modules/net/main.tf": VPC,
             "app/main.tf": call("n", "../modules/net"),
             "uploads/main.tf": 'resource "aws_s3_object" "o" {\n  source = "./file.zip"\n}\n',
         },
     )
     assert kept(tmp_path, by_dir) == set()
+
+
+def test_registry_git_and_missing_local_calls_are_parsed_to_be_followed_or_listed(tmp_path: Path) -> None:
+    """The loader follows them through modules.json or lists them as not checked: never silent."""
+    by_dir = tree(
+        tmp_path,
+        {
+            "registry/main.tf": call("k", "terraform-aws-modules/kms/aws"),
+            "git/main.tf": call("k", "git::https://example.com/kms.git"),
+            "missing/main.tf": call("k", "../nowhere"),
+            "modules/net/main.tf": VPC,
+        },
+    )
+    assert kept(tmp_path, by_dir) == {"registry", "git", "missing"}
 
 
 def test_a_module_called_by_a_kept_directory_is_parsed_with_it(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def _condition_outcomes(rule: Rule, check: Check, target: Any, params: Mapping[s
         message = _Fields(target, params, at_value, rule).format(check.message.strip())
         if isinstance(at, Value) and at.note:  # e.g. a CloudFormation Fn::If branch
             message = f"{message} ({at.note})"
-        yield Hit(location, message, check.level)
+        yield Hit(location, message, check.level, related=at.related if isinstance(at, Value) else ())
 
 
 def _outcomes(rule: Rule, check: Check, target: Any, params: Mapping[str, Any], inv: Inventory) -> Iterable[Any]:

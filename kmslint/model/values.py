@@ -8,7 +8,7 @@ never fire on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar, Union
 
@@ -100,6 +100,9 @@ class Value(Generic[T]):
     location: Location
     presence: Presence = Presence.SET
     note: str = ""  # e.g. "when condition IsProd is true" for Fn::If branches
+    # Other places the value comes through (a variable default, a tfvars line, a module argument):
+    # findings about it carry them as ``related`` so a pre-commit scan of any of those files sees them.
+    related: tuple[Location, ...] = field(default=(), compare=False)
 
     @property
     def known(self) -> bool:

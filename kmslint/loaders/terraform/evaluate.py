@@ -58,6 +58,7 @@ from .tfvalues import (
     to_text,
     with_loc,
 )
+from .vartypes import conform  # a variable's type fills its optional() attributes
 
 Bindings = dict[str, Any]
 MAX_DEPTH = 200
@@ -104,8 +105,10 @@ class Evaluator:
         scan_root: Path,
         module_output: Callable[[Instance, str, str, Any], Any],
         data_source: Callable[[ResourceRef, str], Any],
+        rel_of: Optional[Callable[[Path], str]] = None,
     ) -> None:
-        self.scan_root = scan_root.resolve()
+        self.scan_root = scan_root.resolve()  # the repository: file() reads nothing outside it
+        self.rel_of = rel_of or (lambda p: p.relative_to(self.scan_root).as_posix())
         self.module_output = module_output
         self.data_source = data_source
         self.steps = 0
@@ -219,6 +222,8 @@ class Evaluator:
         raise EvalError(f"unsupported expression {type(e).__name__}")
 
     def template(self, e: Template, inst: Instance, b: Bindings, d: int) -> Any:
+        if len(e.parts) == 1 and not isinstance(e.parts[0], str):
+            return self.ev(e.parts[0], inst, b, d)  # "${x}" is x's value, unconverted, as in HCL
         out: list[str] = []
         partial = False
         for part in e.parts:
@@ -392,6 +397,14 @@ class Evaluator:
         return value
 
     def _variable(self, inst: Instance, name: str, d: int) -> Any:
+        block = inst.mdef.variables.get(name)
+        type_attr = block.body.attributes.get("type") if block is not None else None
+        value = self._variable_value(inst, name, d)
+        if type_attr is None:
+            return value
+        return conform(value, type_attr.expr, lambda e: self.ev(e, inst, {}, d))
+
+    def _variable_value(self, inst: Instance, name: str, d: int) -> Any:
         if name in inst.args:
             attr, caller = inst.args[name]  # evaluated where it is written, with the call's each/count
             return self.ev(attr.expr, caller, {**caller.bindings, **inst.call_bindings}, d)
@@ -592,7 +605,7 @@ class Evaluator:
                 text = fh.read(1 << 20).decode("utf-8-sig")
         except (OSError, UnicodeDecodeError):
             return UNKNOWN
-        rel = path.relative_to(self.scan_root).as_posix()
+        rel = self.rel_of(path)
         if not template:
             return Text(text, Location(rel, 1, 1))
         if "%{" in text:

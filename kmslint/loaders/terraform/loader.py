@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, TypeVar, Union, cast
 
 from ...limits import MAX_FILE_BYTES, Limits
 from ...model.policy import Policy
-from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef
+from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef, Unchecked
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool
 from .convert import as_str, model_value, policy_from_value
 from .evaluate import BudgetExceeded, Evaluator, ResourceRef
-from .hcl import Attribute, Block, HclSyntaxError, Traversal, parse
+from .hcl import Attribute, Block, HclSyntaxError, Lit, Traversal, parse
+from .jsonsyntax import parse_tfvars_json
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
+from .monitoring import monitoring_resource
 from .parallel import parse_files
-from .prefilter import read_text
 from .policydoc import policy_document
+from .prefilter import read_text
+from .relocate import relocate
+from .sources import Followed, follow, is_downloaded_path, is_local, read_modules_json, repository_root
 from .tfvalues import Encoded, Text, clear_facts, contains_unknown, is_partial, plainify
 
 KEY_TYPES = TERRAFORM_KEY_KINDS  # resource type -> key kind (the model owns the mapping)
@@ -51,6 +55,7 @@ RelOf = Callable[[Path], str]
 # meet the budget long before they meet the memory limit.
 RESOURCE_STEPS = 50
 INSTANCE_STEPS = 20
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -64,18 +69,33 @@ class _Unit:
 
 class TerraformLoader:
     def __init__(
-        self, scan_root: Path, rel_of: RelOf, var_files: list[Path], jobs: int = 1, max_file_bytes: int = MAX_FILE_BYTES, limits: Optional[Limits] = None
+        self,
+        scan_root: Path,
+        rel_of: RelOf,
+        var_files: list[Path],
+        jobs: int = 1,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        limits: Optional[Limits] = None,
+        boundary: Optional[Path] = None,
     ) -> None:
         self.jobs, self.max_file_bytes = jobs, max_file_bytes
         self.scan_root = scan_root.resolve()
+        # Module sources and file() are followed anywhere inside the repository, never outside it.
+        self.boundary = (boundary or repository_root(self.scan_root)).resolve()
         self.rel_of = rel_of
         self.var_files = var_files
         self.modules: dict[Path, ModuleDef] = {}
         self.errors: list[ParseError] = []
-        self.ev = Evaluator(self.scan_root, self._module_output, self._data_source)
+        self.unchecked: list[Unchecked] = []
+        self.installed: dict[Path, Optional[dict[str, Path]]] = {}  # root module dir -> modules.json
+        self.ev = Evaluator(self.boundary, self._module_output, self._data_source, rel_of)
         if limits is not None:
             self.ev.max_analysis_steps, self.ev.max_value_size = limits.max_analysis_steps, limits.max_value_size
         self.children: dict[tuple[int, str, str], list[Instance]] = {}
+        # Caches here and in the evaluator are keyed by id(instance): every instance stays alive until
+        # its configuration is done (then the caches are cleared with it), so a later instance can never
+        # reuse an earlier id and inherit its module children or instance keys.
+        self.instances_seen: list[Instance] = []
 
     # --- modules ----------------------------------------------------------------------
 
@@ -83,28 +103,36 @@ class TerraformLoader:
         directory = directory.resolve()
         if directory in self.modules:
             return self.modules[directory]
-        if not directory.is_relative_to(self.scan_root) or not directory.is_dir():
+        if not directory.is_relative_to(self.boundary) or not directory.is_dir():
             return None
-        # A module reached only through a call was not discovered: keep its symlinks inside the root too.
-        inside = (p for p in directory.glob("*.tf") if p.is_file() and p.resolve().is_relative_to(self.scan_root))
+        # A module reached only through a call was not discovered: keep its symlinks inside the repository too.
+        found = [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
+        inside = (p for p in found if p.is_file() and p.resolve().is_relative_to(self.boundary))
         tf_files = files if files is not None else sorted(inside)
         mdef = load_module_dir(directory, self.rel_of, tf_files, parsed, self.max_file_bytes)
         self.modules[directory] = mdef
-        self.errors.extend(mdef.parse_errors)
+        if not any(is_downloaded_path(e.location.path) for e in mdef.parse_errors):
+            self.errors.extend(mdef.parse_errors)
         return mdef
 
     def child_instances(self, inst: Instance, name: str) -> list[Instance]:
         key = (id(inst), name, "")
         if key in self.children:
             return self.children[key]
+        self.instances_seen.append(inst)
         self.children[key] = []
         block = inst.mdef.modules.get(name)
-        target = inst.mdef.local_sources().get(name)
-        if block is None or target is None or inst.depth >= MAX_MODULE_DEPTH or _in_call_chain(inst, target):
+        where = self.follow(inst, name, block) if block is not None else None
+        if block is None or where is None or _in_call_chain(inst, where.directory):
             return []  # a module that (indirectly) calls itself is evaluated once, not recursively
-        mdef = self.module(target)
+        mdef = self.module(where.directory)
         if mdef is None:
             return []
+        call_loc = self.located(inst, block.loc)
+        for error in mdef.parse_errors if where.downloaded else ():
+            # Code under .terraform is not the user's to fix (terraform init rewrites it): not checked, no KMS000.
+            at = f"{error.location.path}:{error.location.line}"
+            self.unchecked.append(Unchecked(call_loc, f'module "{name}": {at} cannot be read ({error.reason}), so its resources there are not checked'))
         args = {n: (a, inst) for n, a in call_arguments(block).items()}
         keys = self.ev.instance_keys(block, inst)
         self.ev.spend(INSTANCE_STEPS * (len(keys) if isinstance(keys, list) else 1))
@@ -118,12 +146,42 @@ class TerraformLoader:
                 parent=inst,
                 args=args,
                 depth=inst.depth + 1,
-                anchor=inst.anchor or block.loc,
+                anchor=inst.anchor or call_loc,
                 call_bindings=bindings,
+                path=inst.path + (name,),
+                downloaded_call=inst.downloaded_call or (call_loc if where.downloaded else None),
             )
             result.append(child)
         self.children[key] = result
         return result
+
+    def follow(self, inst: Instance, name: str, block: Block) -> Optional[Followed]:
+        """The directory a call leads to; a call that cannot be followed is listed as not checked."""
+        src = block.body.attributes.get("source")
+        if src is None or not isinstance(src.expr, Lit) or not isinstance(src.expr.value, str):
+            return None  # Terraform requires a literal source and rejects the configuration
+        source = src.expr.value
+        if inst.depth >= MAX_MODULE_DEPTH:
+            reason: Union[Followed, str] = f'module "{name}": nested more than {MAX_MODULE_DEPTH} modules deep, so it is not checked'
+        else:
+            root = _root_of(inst)
+            installed = None if is_local(source) else self.modules_json(root.mdef.dir)
+            reason = follow(name, source, inst.mdef.dir, inst.path + (name,), root.mdef.dir, self.boundary, installed)
+        if isinstance(reason, Followed):
+            return reason
+        self.unchecked.append(Unchecked(self.located(inst, block.loc), reason))
+        return None
+
+    def modules_json(self, root_dir: Path) -> Optional[dict[str, Path]]:
+        if root_dir not in self.installed:
+            self.installed[root_dir] = read_modules_json(root_dir)
+        return self.installed[root_dir]
+
+    def located(self, inst: Instance, obj: _T) -> _T:
+        """``obj`` with locations in a downloaded module moved to the user's call of it."""
+        if inst.downloaded_call is None:
+            return obj
+        return cast(_T, relocate(obj, is_downloaded_path, inst.downloaded_call))
 
     def _module_output(self, inst: Instance, name: str, output: str, index: Any) -> Any:
         children = self.child_instances(inst, name)
@@ -160,7 +218,7 @@ class TerraformLoader:
             if d not in roots:
                 continue
             inv = inv.merge(self.guarded_unit(self.modules[d], tfvars_by_dir.get(directory, [])))
-        unchecked = tuple(self.ev.unchecked.values())
+        unchecked = tuple(dict.fromkeys((*self.unchecked, *self.ev.unchecked.values())))
         return inv.merge(Inventory(parse_errors=tuple(self.errors), unchecked=unchecked))
 
     def guarded_unit(self, mdef: ModuleDef, tfvars: list[Path]) -> Inventory:
@@ -180,17 +238,23 @@ class TerraformLoader:
             return Inventory(parse_errors=(ParseError(where, _stopped(f"evaluating the configuration in {mdef.rel or '.'} failed ({type(exc).__name__})")),))
         finally:
             self.children.clear()  # instances, their caches and the facts of their values are per configuration
+            self.instances_seen.clear()
             clear_facts()
 
     def tfvars(self, files: list[Path]) -> dict[str, tuple[Any, Location]]:
         out: dict[str, tuple[Any, Location]] = {}
-        ordered = sorted(f for f in files if f.name == "terraform.tfvars") + sorted(f for f in files if f.name.endswith(".auto.tfvars"))
+        # Terraform's order: terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) by name, -var-file.
+        named = [f for n in ("terraform.tfvars", "terraform.tfvars.json") for f in files if f.name == n]
+        ordered = named + sorted((f for f in files if f.name.endswith((".auto.tfvars", ".auto.tfvars.json"))), key=lambda f: f.name)
         for path in ordered + list(self.var_files):
             rel = self.rel_of(path)
+            json_syntax = path.name.endswith(".json")
             try:
-                body = parse(read_text(path), rel)
+                text = read_text(path)
+                body = parse_tfvars_json(text, rel) if json_syntax else parse(text, rel)
             except HclSyntaxError as exc:
-                self.errors.append(ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), f"HCL syntax error: {exc.reason}"))
+                reason = exc.reason if json_syntax else f"HCL syntax error: {exc.reason}"
+                self.errors.append(ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), reason))
                 continue
             except (OSError, UnicodeDecodeError) as exc:
                 self.errors.append(ParseError(Location(rel, 1, 1), f"cannot read variables file: {exc}"))
@@ -201,6 +265,7 @@ class TerraformLoader:
         return out
 
     def unit_inventory(self, unit_name: str, root: Instance) -> Inventory:
+        self.instances_seen.append(root)
         unit = _Unit(unit_name)
         self.collect(unit, root)
         return _link(unit)
@@ -213,7 +278,7 @@ class TerraformLoader:
 
     def collect(self, unit: _Unit, root: Instance) -> None:
         for inst in self.instances(root):
-            for address, block in inst.mdef.resources.items():
+            for address, block in inst.mdef.all_resources():
                 rtype = block.labels[0]
                 for bindings, suffix, count_unknown in self.expand(block, inst):
                     addr = inst.address(address) + suffix
@@ -235,42 +300,62 @@ class TerraformLoader:
         inst.bindings = {**saved, **b}
         try:
             if rtype in KEY_TYPES:
-                unit.keys.append(self.key(inst, block, rtype, addr, unit.name))
+                unit.keys.append(self.located(inst, self.key(inst, block, rtype, addr, unit.name)))
             elif rtype == "aws_kms_key_policy":
                 self.key_policy(unit, inst, block)
             elif rtype == "aws_kms_alias":
-                unit.aliases.append((self.alias(inst, block, addr, unit.name), count_unknown))
+                unit.aliases.append((self.located(inst, self.alias(inst, block, addr, unit.name)), count_unknown))
             else:
                 extra = _monitoring(self, inst, block, rtype, addr, unit.name)
                 if extra is not None:
-                    unit.inv = unit.inv.merge(extra)
+                    unit.inv = unit.inv.merge(self.located(inst, extra))
         finally:
             inst.bindings = saved
 
     # --- values ----------------------------------------------------------------------------
 
-    def origin(self, attr: Attribute, inst: Instance, depth: int = 0) -> Location:
+    def origin(self, attr: Attribute, inst: Instance) -> Location:
         """Where a fix goes: the caller's argument when the value is passed in as a variable."""
+        return self.trace(attr, inst)[0]
+
+    def trace(self, attr: Attribute, inst: Instance, depth: int = 0) -> list[Location]:
+        """Where a fix goes, then the other places the value comes through: the attribute itself,
+        the module argument or tfvars line that set the variable, or its default; locals on the way."""
         e = attr.expr
-        if isinstance(e, Traversal) and e.root == "var" and len(e.steps) == 1 and depth < MAX_MODULE_DEPTH:
-            name = str(e.steps[0])
-            if name in inst.args:
-                arg, caller = inst.args[name]
-                return self.origin(arg, caller, depth + 1)
-            if name in inst.tfvars:
-                return inst.tfvars[name][1]
-        return attr.loc
+        if not isinstance(e, Traversal) or not e.steps or depth >= MAX_MODULE_DEPTH or e.root not in ("var", "local"):
+            return [attr.loc]
+        name = str(e.steps[0])
+        exact = len(e.steps) == 1
+        if e.root == "local":
+            local = inst.mdef.locals.get(name)
+            return [attr.loc] + (self.trace(local, inst, depth + 1) if local is not None else [])
+        if name in inst.args:
+            arg, caller = inst.args[name]
+            chain = self.trace(arg, caller, depth + 1)
+            return chain + [attr.loc] if exact else [attr.loc] + chain
+        if name in inst.tfvars:
+            where = inst.tfvars[name][1]
+            return [where, attr.loc] if exact else [attr.loc, where]
+        block = inst.mdef.variables.get(name)
+        default = block.body.attributes.get("default") if block is not None else None
+        return [attr.loc] + ([default.loc] if default is not None else [])
 
     def arg(self, inst: Instance, block: Block, name: str) -> tuple[Any, Location]:
         a = block.body.attributes[name]
         return self.ev.value(a.expr, inst, dict(inst.bindings)), self.origin(a, inst)
 
+    def located_arg(self, inst: Instance, block: Block, name: str, kind: str) -> Optional[Value[Any]]:
+        """An argument as a model value, located where a fix goes, with the places it comes through."""
+        a = block.body.attributes[name]
+        chain = self.trace(a, inst)
+        value = model_value(self.ev.value(a.expr, inst, dict(inst.bindings)), kind, chain[0])
+        return replace(value, related=tuple(chain[1:])) if value is not None and len(chain) > 1 else value
+
     def key(self, inst: Instance, block: Block, rtype: str, addr: str, unit: str) -> Key:
         attrs: dict[str, Value[Any]] = {}
         for arg_name, (model_name, kind) in KEY_ARGS.items():
             if arg_name in block.body.attributes:
-                raw, loc = self.arg(inst, block, arg_name)
-                value = model_value(raw, kind, loc)
+                value = self.located_arg(inst, block, arg_name, kind)
                 if value is not None and (model_name not in attrs or value.value not in (False, None)):
                     attrs[model_name] = value
         protection = _prevent_destroy(block)
@@ -295,9 +380,8 @@ class TerraformLoader:
         policy = policy_from_value(raw, loc, "aws_kms_key_policy") or Policy(location=loc, origin="aws_kms_key_policy", known=False)
         bypass = None
         if "bypass_policy_lockout_safety_check" in block.body.attributes:
-            b_raw, b_loc = self.arg(inst, block, "bypass_policy_lockout_safety_check")
-            bypass = model_value(b_raw, "bool", b_loc)
-        unit.key_policies.append((_ref_address(key_ref, inst), policy, bypass))
+            bypass = self.located_arg(inst, block, "bypass_policy_lockout_safety_check", "bool")
+        unit.key_policies.append((_ref_address(key_ref, inst), self.located(inst, policy), self.located(inst, bypass)))
 
     def alias(self, inst: Instance, block: Block, addr: str, unit: str) -> Alias:
         name_raw = self.ev.attr(block, "name", inst, dict(inst.bindings))
@@ -313,6 +397,12 @@ class TerraformLoader:
 
 def _stopped(what: str) -> str:
     return f"analysis stopped: {what}; its keys and monitoring are not checked"
+
+
+def _root_of(inst: Instance) -> Instance:
+    while inst.parent is not None:
+        inst = inst.parent
+    return inst
 
 
 def _in_call_chain(inst: Instance, directory: Path) -> bool:
@@ -380,31 +470,29 @@ def _primary_ref(raw: Any, loc: Location, inst: Instance) -> Value[Any]:
 
 def _link(unit: _Unit) -> Inventory:
     """Attach aws_kms_key_policy resources and aliases to their keys."""
-    keys = {k.address: k for k in unit.keys}
+    keys = list(unit.keys)
+    by_address: dict[str, list[int]] = {}  # a duplicate declaration shares its address (KMS000)
+    for i, k in enumerate(keys):
+        by_address.setdefault(k.address, []).append(i)
     for target, policy, bypass in unit.key_policies:
-        key = keys.get(target) if isinstance(target, str) else None
-        if key is None:
-            continue
-        attrs = dict(key.attrs)
-        if bypass is not None:
-            attrs["bypass_lockout"] = bypass
-        keys[target] = replace(key, policy=policy, attrs=attrs)
+        for i in by_address.get(target, []) if isinstance(target, str) else []:
+            attrs = dict(keys[i].attrs)
+            if bypass is not None:
+                attrs["bypass_lockout"] = bypass
+            keys[i] = replace(keys[i], policy=policy, attrs=attrs)
     unknown_all = any(not a.target.known for a, _ in unit.aliases)
     for alias, count_unknown in unit.aliases:
         target = alias.target.value
-        if isinstance(target, str) and target in keys:
-            key = keys[target]
+        for i in by_address.get(target, []) if isinstance(target, str) else []:
             if count_unknown:
-                keys[target] = replace(key, alias_unknown=True)
+                keys[i] = replace(keys[i], alias_unknown=True)
             else:
-                keys[target] = replace(key, aliases=key.aliases + (alias.address,))
-    final = tuple(replace(k, alias_unknown=k.alias_unknown or unknown_all) for k in keys.values())
+                keys[i] = replace(keys[i], aliases=keys[i].aliases + (alias.address,))
+    final = tuple(replace(k, alias_unknown=k.alias_unknown or unknown_all) for k in keys)
     return unit.inv.merge(Inventory(keys=final, aliases=tuple(a for a, _ in unit.aliases), units=(unit.name,)))
 
 
 def _monitoring(loader: TerraformLoader, inst: Instance, block: Block, rtype: str, addr: str, unit: str) -> Optional[Inventory]:
-    from .monitoring import monitoring_resource
-
     return monitoring_resource(loader, inst, block, rtype, addr, unit)
 
 

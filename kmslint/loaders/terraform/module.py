@@ -24,6 +24,7 @@ class ModuleDef:
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
     resources: dict[str, Block] = field(default_factory=dict)  # "aws_kms_key.a"
+    duplicates: list[tuple[str, Block]] = field(default_factory=list)  # later declarations of an address
     data: dict[str, Block] = field(default_factory=dict)  # "aws_iam_policy_document.p"
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Attribute] = field(default_factory=dict)
@@ -44,13 +45,38 @@ class ModuleDef:
             elif block.type == "locals":
                 self.locals.update(block.body.attributes)
             elif block.type == "resource" and len(labels) == 2:
-                self.resources[f"{labels[0]}.{labels[1]}"] = block
+                self.add_resource(f"{labels[0]}.{labels[1]}", block)
             elif block.type == "data" and len(labels) == 2:
                 self.data[f"{labels[0]}.{labels[1]}"] = block
             elif block.type == "module" and labels:
                 self.modules[labels[0]] = block
             elif block.type == "output" and labels and "value" in block.body.attributes:
                 self.outputs[labels[0]] = block.body.attributes["value"]
+
+    def add_resource(self, address: str, block: Block) -> None:
+        """Terraform rejects a second resource with the same address in one module; kmslint says so
+        (KMS000 at the second, as ``terraform validate`` does) and still checks both declarations."""
+        first = self.resources.get(address)
+        if first is None:
+            self.resources[address] = block
+            return
+        if is_override_file(block.loc.path):
+            self.resources[address] = merge_override(first, block)
+            return
+        self.duplicates.append((address, block))
+        rtype, name = block.labels
+        self.parse_errors.append(
+            ParseError(
+                block.loc,
+                f'Duplicate resource "{rtype}" configuration: a {rtype} resource named "{name}" was already declared at '
+                f"{first.loc.path}:{first.loc.line}; resource names must be unique per type in each module",
+                address,
+            )
+        )
+
+    def all_resources(self) -> list[tuple[str, Block]]:
+        """Every resource declaration, duplicates included (see :meth:`add_resource`)."""
+        return [*self.resources.items(), *self.duplicates]
 
     def local_sources(self) -> dict[str, Path]:
         """Module calls whose ``source`` is a local path (``./x``, ``../x``)."""
@@ -64,6 +90,22 @@ class ModuleDef:
         return out
 
 
+def is_override_file(path: str) -> bool:
+    """``override.tf`` and ``*_override.tf``: Terraform merges these into the module's other files."""
+    name = path.rsplit("/", 1)[-1]
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def merge_override(original: Block, override: Block) -> Block:
+    """Terraform's override merge, one level deep: the override's arguments replace the original's,
+    and a nested block type it declares replaces all of the original's blocks of that type."""
+    replaced = {b.type for b in override.body.blocks}
+    blocks = tuple(b for b in original.body.blocks if b.type not in replaced) + override.body.blocks
+    body = Body({**original.body.attributes, **override.body.attributes}, blocks)
+    return Block(original.type, original.labels, body, original.loc, original.end_line)
+
+
 def load_module_dir(
     directory: Path, rel_of: "Any", files: list[Path], parsed: "Optional[dict[Path, Any]]" = None, max_bytes: int = MAX_FILE_BYTES
 ) -> ModuleDef:
@@ -71,7 +113,8 @@ def load_module_dir(
     from .parallel import parse_file
 
     mdef = ModuleDef(directory, rel_of(directory))
-    for path in sorted(files):
+    # Terraform reads override files after all the others, whatever their names.
+    for path in sorted(files, key=lambda p: (is_override_file(p.name), p.name)):
         rel = rel_of(path)
         mdef.files.append(rel)
         outcome = parsed[path] if parsed is not None and path in parsed else parse_file(path, rel, max_bytes)
@@ -97,6 +140,8 @@ class Instance:
     tfvars: dict[str, tuple[Any, Location]] = field(default_factory=dict)
     depth: int = 0
     anchor: Optional[Location] = None  # the root module's call that leads here
+    path: tuple[str, ...] = ()  # module names from the root module (modules.json ``Key``: "a.b")
+    downloaded_call: Optional[Location] = None  # the user's call of the downloaded module this is in
     bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the resource being evaluated
     call_bindings: dict[str, Any] = field(default_factory=dict)  # each/count of the module call, for its arguments
     cache: dict[str, Any] = field(default_factory=dict)

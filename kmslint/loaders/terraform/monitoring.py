@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from ...model.resources import Alarm, EventRule, EventTarget, Inventory, MetricFilter
 from ...model.values import UNKNOWN, Location, Presence, Value
@@ -11,10 +11,8 @@ from ..coerce import as_bool
 from .convert import as_str
 from .hcl import Block
 from .module import Instance
+from .reader import ArgumentReader as TerraformLoader  # a Protocol: loader imports this module, not the reverse
 from .tfvalues import Encoded, Text, contains_unknown, is_partial, plainify
-
-if TYPE_CHECKING:
-    from .loader import TerraformLoader
 
 
 def _value(raw: Any, loc: Location, convert: Any = as_str, default: Any = None) -> Value[Any]:

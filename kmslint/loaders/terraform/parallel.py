@@ -16,6 +16,7 @@ from ...model.resources import ParseError
 from ...limits import MAX_FILE_BYTES, too_large
 from ...model.values import Location
 from .hcl import Body, HclSyntaxError, hcl_parser, parse
+from .jsonsyntax import parse_json
 from .prefilter import read_text
 
 ParseOutcome = Union[Body, ParseError]
@@ -25,10 +26,12 @@ PARALLEL_THRESHOLD = 48  # below this many files, starting workers costs more th
 def parse_file(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> ParseOutcome:
     if (oversized := too_large(rel, path, max_bytes)) is not None:  # module files reached by a call skip discovery's check
         return oversized
+    json_syntax = path.name.endswith(".json")
     try:
-        return parse(read_text(path), rel)
+        return parse_json(read_text(path), rel) if json_syntax else parse(read_text(path), rel)
     except HclSyntaxError as exc:
-        return ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), f"HCL syntax error: {exc.reason}")
+        reason = exc.reason if json_syntax else f"HCL syntax error: {exc.reason}"
+        return ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), reason)
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         return ParseError(Location(rel, line, 1), f"not UTF-8 text: {exc.reason} at byte {exc.start}")

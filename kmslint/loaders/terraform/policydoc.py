@@ -37,9 +37,13 @@ def _principals(evaluator: Evaluator, blocks: list[Block], inst: Instance, b: Bi
     return out
 
 
-def _conditions(evaluator: Evaluator, blocks: list[Block], inst: Instance, b: Bindings) -> Any:
+def _conditions(evaluator: Evaluator, pairs: list[tuple[Block, Bindings]], inst: Instance) -> Any:
+    """Static and ``dynamic "condition"`` blocks alike: a condition that is dropped would make a
+    pinned statement look public (KMS012), so an unknowable one makes the whole set UNKNOWN."""
     out: dict[str, dict[str, list[Any]]] = {}
-    for cb in blocks:
+    for cb, b in pairs:
+        if b.get("__unknown__"):
+            return UNKNOWN
         test = evaluator.attr(cb, "test", inst, b)
         var = evaluator.attr(cb, "variable", inst, b)
         values = evaluator.attr(cb, "values", inst, b)
@@ -62,9 +66,9 @@ def _statement(evaluator: Evaluator, block: Block, inst: Instance, b: Bindings) 
         pairs = [(pb, b) for pb in block.body.blocks_of(hcl_name)] + _dynamic(evaluator, block, hcl_name, inst, b)
         if pairs:
             stmt[json_name] = _principals_dyn(evaluator, pairs, inst)
-    cond_blocks = list(block.body.blocks_of("condition"))
-    if cond_blocks:
-        stmt["Condition"] = _conditions(evaluator, cond_blocks, inst, b)
+    cond_pairs = [(cb, b) for cb in block.body.blocks_of("condition")] + _dynamic(evaluator, block, "condition", inst, b)
+    if cond_pairs:
+        stmt["Condition"] = _conditions(evaluator, cond_pairs, inst)
     return stmt
 
 

@@ -4,19 +4,16 @@ A directory matters if its text declares a KMS or monitoring resource, or if it 
 module (``source = "./x"``, ``"../x"``) that matters, directly or through further local calls.
 Variables, locals and policy documents only matter next to those, so they are not looked for.
 
-A call to a registry or git module is not a reason to parse: kmslint does not download those, so
-what they declare is unknown whether the caller is parsed or not. Real repositories are mostly
-such directories (examples and wrappers around registry modules, and modules that call only
-each other). On the 323 files of terraform-aws-modules eks/iam/kms, cloudposse kms-key and AWS
-Control Tower AFT, kmslint now parses 151 (110 in directories that matter, 41 in the modules
-they call), where "has any module call" had it parse 316, with identical findings.
+A call to a registry or git module is a reason to parse: the loader follows it through
+``.terraform/modules/modules.json`` after ``terraform init``, or lists it as not checked, so the
+user always learns that a module's keys were not looked at.
 
 The check sees what Terraform sees: ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes are decoded before it, so
 ``resource "aws\\u005fkms_key"`` or ``source = "\\u002e/kms"`` cannot slip a key past it.
 
 Where the text cannot settle it, the directory is kept: a file that cannot be read or decoded
-(so that its problem is reported as KMS000), and a local call into a directory that exists but
-was not discovered (the loader will read it, and it was not looked at here).
+(so that its problem is reported as KMS000), and a local call into a directory that was not
+discovered (the loader reads it anywhere inside the repository, or lists the call as not checked).
 """
 
 from __future__ import annotations
@@ -30,7 +27,11 @@ from ..sniff import unescaped
 _DECLARES = re.compile(r"aws_kms_|aws_cloudwatch_(?:log_metric_filter|metric_alarm|event_)")
 # Not anchored to a line start, so one-line blocks (module "k" { source = "../k" }) count too.
 # Other "source" attributes that name a local file (aws_s3_object) resolve to no directory.
-_LOCAL_SOURCE = re.compile(r"\bsource\s*=\s*\"(\.\.?(?:/[^\"]*)?)\"")
+_LOCAL_SOURCE = re.compile(r"\bsource\"?\s*[=:]\s*\"(\.\.?(?:/[^\"]*)?)\"")  # HCL or JSON syntax
+# Any other literal source next to a module block: a registry or git module, which the loader follows
+# through .terraform/modules/modules.json or lists as not checked, so its caller must be parsed.
+_MODULE_BLOCK = re.compile(r"\bmodule\s+\"[^\"]*\"\s*\{|\"module\"\s*:")
+_REMOTE_SOURCE = re.compile(r"\bsource\"?\s*[=:]\s*\"(?!\.\.?/)[^\"$]+\"")
 
 
 def first_declaration(text: str) -> Optional[tuple[int, int]]:
@@ -49,7 +50,8 @@ def read_text(path: Path) -> str:
 
 
 def _scan(files: list[Path]) -> tuple[bool, list[str]]:
-    """(declares a KMS/monitoring resource or cannot be read, the local module sources it names)."""
+    """(declares a KMS/monitoring resource, calls a registry/git module, or cannot be read; the local
+    module sources it names)."""
     declares, sources = False, []
     for path in files:
         try:
@@ -58,8 +60,10 @@ def _scan(files: list[Path]) -> tuple[bool, list[str]]:
             declares = True
             continue
         text = unescaped(text)
-        declares = declares or _DECLARES.search(text) is not None
-        sources.extend(_LOCAL_SOURCE.findall(text))
+        calls = _MODULE_BLOCK.search(text) is not None
+        declares = declares or _DECLARES.search(text) is not None or (calls and _REMOTE_SOURCE.search(text) is not None)
+        if calls:
+            sources.extend(_LOCAL_SOURCE.findall(text))
     return declares, sources
 
 
@@ -70,7 +74,6 @@ def relevant_directories(
 ) -> dict[Path, list[Path]]:
     """The directories of ``tf_by_dir`` that can matter, and those they call, with their files.
     ``keep`` always stays (the directory of a scanned plan, whose keys pair with its HCL)."""
-    root = scan_root.resolve()
     by_real = {d.resolve(): d for d in tf_by_dir}
     kept = {Path(k).resolve() for k in keep}
     matters: set[Path] = set()
@@ -78,7 +81,8 @@ def relevant_directories(
     for real, directory in by_real.items():
         declares, sources = _scan(tf_by_dir[directory])
         targets = {t for t in (_resolve(real, s) for s in sources) if t is not None and t != real}
-        if declares or real in kept or any(t not in by_real and _undiscovered_dir(t, root) for t in targets):
+        # A local call to a directory not discovered: the loader reads it, or lists it as not checked.
+        if declares or real in kept or any(t not in by_real and not _is_file(t) for t in targets):
             matters.add(real)
         callees[real] = targets & by_real.keys()
     changed = True
@@ -110,9 +114,8 @@ def _resolve(directory: Path, source: str) -> Optional[Path]:
         return None
 
 
-def _undiscovered_dir(target: Path, root: Path) -> bool:
-    """A local module the loader would read although discovery did not list it."""
+def _is_file(target: Path) -> bool:
     try:
-        return target.is_relative_to(root) and target.is_dir()
+        return target.is_file()
     except OSError:
         return False
