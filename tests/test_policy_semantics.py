@@ -1,0 +1,185 @@
+"""Key policies as IAM evaluates them: who a condition pins (KMS012), which Deny is an MFA guard
+(KMS001), which window guard counts (KMS014), and ASCII-only case folding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kmslint.model import Location, policy_from_json
+from kmslint.model.policy import Condition, Principal, Statement, action_matches
+from kmslint.model.policy_text import display_value, has_policy_variable, is_root_arn
+
+HEADER = Location("p.json", 1, 1)
+ROOT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
+
+
+def stmt(**raw: Any) -> Statement:
+    base: dict[str, Any] = {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}
+    base.update(raw)
+    return policy_from_json({"Statement": [base]}, HEADER).statements[0]
+
+
+@pytest.mark.parametrize(
+    "op, key, values",
+    [
+        ("StringEquals", "kms:CallerAccount", ("111122223333",)),
+        ("StringEquals", "aws:PrincipalAccount", ("111122223333",)),
+        ("StringEquals", "aws:PrincipalOrgID", ("o-a1b2c3d4e5",)),
+        ("ArnLike", "aws:PrincipalArn", ("arn:aws:iam::111122223333:role/*",)),
+        ("StringLike", "aws:PrincipalArn", ("arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/x",)),
+        ("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", ("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*",)),
+        ("ForAnyValue:StringEquals", "aws:PrincipalOrgPaths", ("o-a1b2c3d4e5/r-ab12/",)),
+        # Source keys are present only in requests from service principals: a positive test on
+        # one admits only services acting for the named account or organisation.
+        ("StringEquals", "aws:SourceAccount", ("111122223333",)),
+        ("StringEquals", "aws:SourceOrgID", ("o-a1b2c3d4e5",)),
+        ("ArnLike", "aws:SourceArn", ("arn:aws:cloudtrail:*:111122223333:trail/*",)),
+        ("ArnEquals", "aws:SourceArn", ("arn:aws:s3:::my-bucket",)),
+        ("stringequals", "KMS:CALLERACCOUNT", ("${AWS::AccountId}",)),
+    ],
+)
+def test_conditions_that_pin_the_caller(op: str, key: str, values: tuple[str, ...]) -> None:
+    assert Condition(op, key, values).pins_caller()
+
+
+@pytest.mark.parametrize(
+    "op, key, values, why",
+    [
+        ("StringEqualsIfExists", "aws:PrincipalOrgID", ("o-a1b2c3d4e5",), "absent"),
+        ("ForAllValues:StringEquals", "aws:PrincipalAccount", ("111122223333",), "absent"),
+        ("ForAllValues:StringLike", "aws:PrincipalOrgPaths", ("o-a1b2c3d4e5/*",), "absent"),
+        ("StringLike", "aws:PrincipalArn", ("arn:aws:iam::*:role/Reader",), "not fixed"),
+        ("ArnLike", "aws:PrincipalArn", ("arn:aws:iam::1111222233?3:role/Reader",), "not fixed"),
+        ("StringEquals", "aws:PrincipalAccount", ("${aws:PrincipalAccount}",), "not fixed"),
+        ("StringLike", "kms:CallerAccount", ("*",), "not fixed"),
+        ("StringLike", "aws:PrincipalOrgPaths", ("o-*/*",), "not fixed"),
+        ("StringNotEquals", "kms:CallerAccount", ("111122223333",), "does not name"),
+        ("StringEquals", "kms:ViaService", ("s3.eu-west-1.amazonaws.com",), "does not identify"),
+        ("Null", "aws:PrincipalOrgID", ("false",), "does not name"),
+    ],
+)
+def test_conditions_that_do_not_pin_the_caller(op: str, key: str, values: tuple[str, ...], why: str) -> None:
+    cond = Condition(op, key, values)
+    assert not cond.pins_caller()
+    assert why in (cond.pin_problem() or "")
+
+
+def test_allow_with_notprincipal_is_public_unless_pinned() -> None:
+    assert stmt(Principal=None, NotPrincipal={"AWS": "arn:aws:iam::111122223333:role/x"}).is_public
+    pinned = stmt(Condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}})
+    assert not pinned.is_public
+    assert stmt(Condition={"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}).is_public
+
+
+def test_account_roots() -> None:
+    assert Principal("AWS", "111122223333").is_account_root
+    assert Principal("AWS", "arn:${AWS::Partition}:iam::${AWS::AccountId}:root").is_account_root
+    assert Principal("AWS", "${data.aws_caller_identity.current.account_id}").is_account_root
+    assert Principal("AWS", "ARN:aws:IAM::111122223333:root").is_account_root
+    assert not Principal("AWS", "arn:aws:iam::*:root").is_account_root
+    assert not Principal("AWS", "${aws_iam_role.admin.arn}").is_account_root
+    assert is_root_arn("arn:aws-cn:iam::111122223333:root") and not is_root_arn("arn:aws:sts::111122223333:root")
+
+
+def test_policy_variables_and_deploy_time_values_are_told_apart() -> None:
+    assert has_policy_variable("arn:aws:iam::${aws:PrincipalAccount}:root")
+    assert has_policy_variable("${*}")
+    assert not has_policy_variable("${AWS::AccountId}")
+    assert not has_policy_variable("${data.aws_caller_identity.current.account_id}")
+
+
+def test_module_addresses_display_as_the_module_wrote_them() -> None:
+    shown = display_value('arn:aws:iam::${module.kms["a.b"].module.inner.data.aws_caller_identity.current.account_id}:root')
+    assert shown == "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"
+    assert display_value("${AWS::AccountId}") == "${AWS::AccountId}"
+
+
+GUARD = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:ScheduleKeyDeletion", "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}, "Bool": {"aws:ViaAWSService": "false"}},
+        {"Null": {"aws:MultiFactorAuthAge": "true"}},
+        {"NumericGreaterThanIfExists": {"aws:MultiFactorAuthAge": "3600"}},
+    ],
+)
+def test_documented_mfa_guards(condition: dict[str, Any]) -> None:
+    p = policy_from_json({"Statement": [ROOT, dict(GUARD, Condition=condition)]}, HEADER)
+    assert p.mfa_guard("kms:ScheduleKeyDeletion") is not None
+    assert p.requires_mfa_for("kms:ScheduleKeyDeletion") is True
+
+
+@pytest.mark.parametrize(
+    "raw, defects",
+    [
+        ({"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}, ("weak",)),
+        ({"Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}}}, ("weak",)),
+        ({"Principal": {"AWS": "arn:aws:iam::111122223333:role/admin"}, "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}, ("principals",)),
+        ({"Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}, "StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}, ("conditions",)),
+    ],
+)
+def test_weak_mfa_denies_say_what_is_wrong(raw: dict[str, Any], defects: tuple[str, ...]) -> None:
+    p = policy_from_json({"Statement": [ROOT, dict(GUARD, **raw)]}, HEADER)
+    assert p.mfa_guard("kms:ScheduleKeyDeletion") is None
+    assert p.mfa_denies()[0].mfa_guard_defects() == defects
+
+
+def test_allow_side_mfa_forms() -> None:
+    assert stmt(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}).requires_mfa
+    assert stmt(Condition={"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}).requires_mfa
+    # True also for requests signed with long-term access keys, which carry no MFA key.
+    loose = stmt(Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}})
+    assert not loose.requires_mfa and loose.admits_access_keys
+    assert not stmt(Condition={"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}).requires_mfa
+
+
+def test_an_unknown_aws_principal_keeps_the_statement_known() -> None:
+    from kmslint.model import UNKNOWN
+
+    raw = dict(ROOT, Principal={"AWS": UNKNOWN})
+    s = policy_from_json({"Statement": [raw]}, HEADER, unknown_statements=[0]).statements[0]
+    assert s.known and s.principal_unresolved and not s.to_account_root
+    raw = dict(ROOT, Action=UNKNOWN)
+    assert not policy_from_json({"Statement": [raw]}, HEADER, unknown_statements=[0]).statements[0].known
+
+
+@pytest.mark.parametrize(
+    "condition, floor, narrowed",
+    [
+        ({"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": "14"}}, 14, False),
+        ({"NumericLessThanEquals": {"kms:ScheduleKeyDeletionPendingWindowInDays": "13"}}, 14, False),
+        ({"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": "14"}, "StringEquals": {"aws:PrincipalTag/team": "x"}}, 14, True),
+    ],
+)
+def test_window_guards(condition: dict[str, Any], floor: int, narrowed: bool) -> None:
+    s = policy_from_json({"Statement": [dict(GUARD, Condition=condition)]}, HEADER).statements[0]
+    assert s.window_floor() == floor and s.window_narrowed() is narrowed
+
+
+def test_allow_side_window_floor() -> None:
+    s = stmt(Action="kms:ScheduleKeyDeletion", Condition={"NumericGreaterThanEquals": {"kms:ScheduleKeyDeletionPendingWindowInDays": "14"}})
+    assert s.allowed_window_floor() == 14
+
+
+def test_matching_is_ascii_case_insensitive_only() -> None:
+    assert action_matches("KMS:schedule*", "kms:ScheduleKeyDeletion")
+    assert not action_matches("\u212ams:ScheduleKeyDeletion", "kms:ScheduleKeyDeletion")  # Kelvin sign
+    assert not action_matches("kms:ScheduleKeyDeletion", "\u212ams:ScheduleKeyDeletion")
+    kelvin = Condition("StringEquals", "\u212ams:CallerAccount", ("111122223333",))
+    assert not kelvin.pins_caller()
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion"}
+    s = policy_from_json({"Statement": [dict(deny, Condition={"NumericLessThan": {"\u212ams:ScheduleKeyDeletionPendingWindowInDays": "14"}})]}, HEADER)
+    assert s.statements[0].window_floor() is None
+
+
+def test_hostile_action_patterns_match_in_linear_time() -> None:
+    # A backtracking regular expression takes minutes on this; the matcher does one pass.
+    pattern = "kms:" + "*" * 5000 + "x"
+    assert not action_matches(pattern, "kms:" + "a" * 20000)
+    s = stmt(Action=pattern)
+    assert not s.covers("kms:ScheduleKeyDeletion")
