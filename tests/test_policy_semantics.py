@@ -183,3 +183,66 @@ def test_hostile_action_patterns_match_in_linear_time() -> None:
     assert not action_matches(pattern, "kms:" + "a" * 20000)
     s = stmt(Action=pattern)
     assert not s.covers("kms:ScheduleKeyDeletion")
+
+
+def _messages(statements: list[dict[str, Any]], key: Any = None, unknown: tuple[int, ...] = ()) -> list[tuple[int, str]]:
+    from kmslint.engine.api import Hit, PolicySubject
+    from kmslint.model import Inventory
+    from kmslint.predicates.policy import destructive_without_mfa
+
+    locations = [Location("p.json", i + 2, 1) for i in range(len(statements))]
+    p = policy_from_json({"Statement": statements}, HEADER, locations, unknown_statements=unknown)
+    subject = PolicySubject("p", "p", p, HEADER, key)
+    params = {"actions": ["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial", "kms:PutKeyPolicy"]}
+    return [(o.location.line, o.message) for o in destructive_without_mfa(subject, params, Inventory()) if isinstance(o, Hit)]
+
+
+def test_owner_statement_gets_the_separate_deny_never_an_mfa_condition() -> None:
+    owner = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/owner"}, "Action": "kms:*", "Resource": "*"}
+    [(line, message)] = _messages([owner])
+    assert line == 2
+    assert '"Effect": "Deny", "Principal": {"AWS": "*"}' in message and '"kms:PutKeyPolicy"' in message
+    assert "BoolIfExists" in message and "a separate Deny" in message
+    assert '"Bool": {"aws:MultiFactorAuthPresent": "true"}' not in message
+
+
+def test_public_statement_is_left_to_kms012() -> None:
+    assert _messages([{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]) == []
+
+
+def test_weak_deny_says_exactly_what_is_wrong() -> None:
+    weak = dict(GUARD, Action=["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial"], Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})
+    [(line, message)] = _messages([ROOT, weak])
+    assert line == 3
+    assert "it uses Bool aws:MultiFactorAuthPresent" in message and "use BoolIfExists instead of Bool" in message
+    assert "the MFA guard can be removed without MFA" in message and "add kms:PutKeyPolicy to its Action" in message
+    assert "Add this Deny" not in message
+
+
+def test_a_full_guard_without_put_key_policy_has_its_own_message() -> None:
+    guard = dict(GUARD, Action=["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial"], Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})
+    [(line, message)] = _messages([ROOT, guard])
+    assert line == 3 and "the MFA guard can be removed without MFA" in message
+    assert "Bool" not in message.split("Fix it:")[1]
+
+
+def test_delete_imported_key_material_only_for_keys_that_may_import() -> None:
+    from kmslint.model import UNKNOWN, Key, Value
+
+    guard = dict(GUARD, Action=["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"], Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})
+    aws_kms = Key("k", "aws_kms_key", "key", "u", HEADER)
+    imported = Key("k", "aws_kms_external_key", "external", "u", HEADER)
+    unknown = Key("k", "aws_kms_key", "key", "u", HEADER, attrs={"origin": Value(UNKNOWN, HEADER)})
+    assert _messages([ROOT, guard], aws_kms) == []
+    assert "kms:DeleteImportedKeyMaterial" in _messages([ROOT, guard], imported)[0][1]
+    assert "kms:DeleteImportedKeyMaterial" in _messages([ROOT, guard], unknown)[0][1]
+
+
+def test_an_unknown_aws_principal_still_needs_mfa() -> None:
+    from kmslint.model import UNKNOWN
+
+    grant = {"Effect": "Allow", "Principal": {"AWS": UNKNOWN}, "Action": "kms:*", "Resource": "*"}
+    p = policy_from_json({"Statement": [grant]}, HEADER, unknown_statements=[0])
+    assert p.requires_mfa_for("kms:ScheduleKeyDeletion") is False
+    [(line, message)] = _messages([grant], unknown=(0,))
+    assert line == 2 and "an AWS principal set at deploy time" in message

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from ..engine.api import Hit, Outcome, PolicySubject, Undecided
-from ..model.policy import SCHEDULE_DELETION, WINDOW_KEY, Condition, Policy, Principal, Statement
+from ..model.policy import MFA_PRESENT, SCHEDULE_DELETION, WINDOW_KEY, Condition, Policy, Principal, Statement
 from ..model.policy_text import display_value
 from ..model.resources import Inventory
 from ..wildcard import ascii_lower
@@ -105,10 +105,12 @@ def _defect_texts(stmt: Statement, defects: Sequence[str]) -> tuple[list[str], l
         cond = _weak_test(stmt)
         op = cond.operator if cond else "Bool"
         key = cond.key if cond else "aws:MultiFactorAuthPresent"
-        wrong.append(
-            f"it uses {op} {key}, which is false when the key is absent, as in requests signed with long-term "
-            "access keys: those carry no MFA key at all and slip through"
+        absent = (
+            "as in requests signed with long-term access keys: those carry no MFA key at all and slip through"
+            if cond is None or cond.key_lc == MFA_PRESENT
+            else "as in every request made without MFA, which slips through"
         )
+        wrong.append(f"it uses {op} {key}, which is false when the key is absent, {absent}")
         fixes.append(f"use {op}IfExists instead of {op}")
     if "principals" in defects:
         if stmt.all_but_some:
