@@ -12,7 +12,7 @@ from kmslint.model.policy import Condition, Principal, Statement, action_matches
 from kmslint.model.policy_text import display_value, has_policy_variable, is_root_arn
 
 HEADER = Location("p.json", 1, 1)
-ROOT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
+ROOT: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
 
 
 def stmt(**raw: Any) -> Statement:
@@ -144,7 +144,7 @@ def test_an_unknown_aws_principal_keeps_the_statement_known() -> None:
     raw = dict(ROOT, Principal={"AWS": UNKNOWN})
     s = policy_from_json({"Statement": [raw]}, HEADER, unknown_statements=[0]).statements[0]
     assert s.known and s.principal_unresolved and not s.to_account_root
-    raw = dict(ROOT, Action=UNKNOWN)
+    raw = {**ROOT, "Action": UNKNOWN}
     assert not policy_from_json({"Statement": [raw]}, HEADER, unknown_statements=[0]).statements[0].known
 
 
