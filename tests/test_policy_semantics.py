@@ -246,3 +246,18 @@ def test_an_unknown_aws_principal_still_needs_mfa() -> None:
     assert p.requires_mfa_for("kms:ScheduleKeyDeletion") is False
     [(line, message)] = _messages([grant], unknown=(0,))
     assert line == 2 and "an AWS principal set at deploy time" in message
+
+
+def test_messages_show_principals_as_the_module_wrote_them() -> None:
+    from pathlib import Path
+
+    from kmslint.config import load_config
+    from kmslint.engine.rules import load_rules
+    from kmslint.scan import ScanOptions, run_scan
+
+    case = Path(__file__).resolve().parents[1] / "fixtures" / "terraform" / "policy_iam_semantics"
+    result, _ = run_scan(ScanOptions((case,), case, load_config(case)), load_rules())
+    messages = [f.message for f in result.findings if f.rule_id == "KMS001"]
+    root = [m for m in messages if "to the account root" in m]
+    assert root and "(arn:aws:iam::${data.aws_caller_identity.current.account_id}:root)" in root[0]
+    assert not any("${module." in m for m in messages)

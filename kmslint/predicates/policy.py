@@ -74,8 +74,9 @@ def _grant_message(subject: PolicySubject, stmt: Statement, actions: list[str], 
             f"can destroy the key's data. {fix}"
         )
     if stmt.to_account_root:
+        roots = [p for p in stmt.principals or () if p.is_account_root]
         return (
-            f"{_cap(_name(stmt))} grants {acts} to the account root: the grant is delegated to IAM, "
+            f"{_cap(_name(stmt))} grants {acts} to the account root ({_who(roots)}): the grant is delegated to IAM, "
             f"where MFA is not enforced. {fix}"
         )
     who = _who(stmt.principals) if stmt.principals else "its principals"
