@@ -261,3 +261,12 @@ def test_messages_show_principals_as_the_module_wrote_them() -> None:
     root = [m for m in messages if "to the account root" in m]
     assert root and "(arn:aws:iam::${data.aws_caller_identity.current.account_id}:root)" in root[0]
     assert not any("${module." in m for m in messages)
+
+
+def test_an_unresolved_statement_that_may_be_the_guard_leaves_kms001_undecided() -> None:
+    from kmslint.model import UNKNOWN
+
+    maybe_guard: dict[str, Any] = {**GUARD, "Action": UNKNOWN}
+    assert _messages([ROOT, maybe_guard], unknown=(1,)) == []
+    unknown_allow: dict[str, Any] = {**ROOT, "Sid": "Other", "Action": UNKNOWN}
+    assert [line for line, _ in _messages([ROOT, unknown_allow], unknown=(1,))] == [2]

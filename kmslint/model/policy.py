@@ -363,6 +363,11 @@ class Policy:
     def allows(self, action: str) -> tuple[Statement, ...]:
         return tuple(s for s in self.statements if s.known and s.grants(action))
 
+    @property
+    def may_hide_a_deny(self) -> bool:
+        """Some statement could not be resolved and is not known to be an Allow: it may be a guard."""
+        return any(not s.known and not s.is_allow for s in self.statements)
+
     def mfa_denies(self) -> tuple[Statement, ...]:
         """Every Deny that tests for missing MFA, whole guard or not."""
         return tuple(s for s in self.statements if s.known and s.mfa_test() is not None)

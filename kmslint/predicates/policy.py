@@ -79,7 +79,7 @@ def _grant_message(subject: PolicySubject, stmt: Statement, actions: list[str], 
             f"{_cap(_name(stmt))} grants {acts} to the account root ({_who(roots)}): the grant is delegated to IAM, "
             f"where MFA is not enforced. {fix}"
         )
-    who = _who(stmt.principals) if stmt.principals else "its principals"
+    who = "every principal its conditions admit" if stmt.everyone else _who(stmt.principals or ()) or "its principals"
     why = ""
     if stmt.admits_access_keys:
         why = (
@@ -172,7 +172,7 @@ def destructive_without_mfa(subject: PolicySubject, params: Mapping[str, Any], i
         if not stmt.known:
             yield Undecided(stmt.location, "statement could not be resolved")
     exposed = [a for a in actions if policy.mfa_guard(a) is None and policy.without_mfa(a)]
-    if not exposed:
+    if not exposed or policy.may_hide_a_deny:  # an unresolved statement may be the guard
         return
     denies = [d for d in policy.mfa_denies() if any(d.covers(a) for a in actions)]
     unsure = [d for d in denies if d.principal_unresolved]
