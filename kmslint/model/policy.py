@@ -393,6 +393,21 @@ class Policy:
         return UNKNOWN if any(not s.known for s in self.statements) else True
 
 
+    def window_guards(self) -> tuple[tuple[Statement, int], ...]:
+        """Every Deny of ScheduleKeyDeletion below some window, with the shortest window it lets through."""
+        found = ((s, s.window_floor()) for s in self.statements if s.known)
+        return tuple((s, f) for s, f in found if f is not None)
+
+    def enforces_window(self, min_days: int) -> bool:
+        """No one can schedule deletion with a window below ``min_days``: a Deny for every principal,
+        with no other condition, below ``min_days``; or every Allow of ScheduleKeyDeletion (one at
+        least) demands ``min_days`` or more."""
+        if any(f >= min_days and not s.window_narrowed() for s, f in self.window_guards()):
+            return True
+        floors = [s.allowed_window_floor() for s in self.allows(SCHEDULE_DELETION)]
+        return bool(floors) and all(f is not None and f >= min_days for f in floors)
+
+
 def default_policy(header: Location) -> Policy:
     """The policy AWS attaches when none is given: the account root may do ``kms:*``."""
     root = Statement(

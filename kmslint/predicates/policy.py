@@ -247,12 +247,6 @@ def _window_guard_snippet(min_days: int) -> str:
     )
 
 
-def _allow_side_holds(policy: Policy, min_days: int) -> bool:
-    """Every statement that allows ScheduleKeyDeletion demands a window of at least ``min_days``."""
-    floors = [s.allowed_window_floor() for s in policy.allows(SCHEDULE_DELETION)]
-    return bool(floors) and all(f is not None and f >= min_days for f in floors)
-
-
 def _weak_window_message(stmt: Statement, floor: int, min_days: int) -> str:
     wrong: list[str] = []
     if floor < min_days:
@@ -264,10 +258,12 @@ def _weak_window_message(stmt: Statement, floor: int, min_days: int) -> str:
     others = [f"{c.operator} {c.key}" for c in stmt.conditions if c.key_lc != WINDOW_KEY]
     if others:
         wrong.append(f"is narrowed by {', '.join(others[:3])}")
-    return (
-        f"{_cap(_name(stmt))} {'; '.join(wrong)}. A guard counts only as a Deny for every principal with no other "
-        f"condition: {_window_guard_snippet(min_days)}"
+    fix = (
+        f"A guard counts only as a Deny for every principal with no other condition: {_window_guard_snippet(min_days)}"
+        if stmt.window_narrowed()
+        else f"Raise the value to {min_days} (NumericLessThan) or {min_days - 1} (NumericLessThanEquals)."
     )
+    return f"{_cap(_name(stmt))} {'; '.join(wrong)}. {fix}"
 
 
 def window_guard(subject: PolicySubject, params: Mapping[str, Any], inv: Inventory) -> Iterator[Outcome]:
@@ -279,13 +275,23 @@ def window_guard(subject: PolicySubject, params: Mapping[str, Any], inv: Invento
     if not policy.known:
         yield Undecided(policy.location, "key policy could not be resolved")
         return
-    denies = [(s, f) for s, f in ((s, s.window_floor()) for s in policy.statements if s.known) if f is not None]
-    if any(f >= min_days and not s.window_narrowed() for s, f in denies):
+    if policy.enforces_window(min_days):
         return
     if any(not s.known for s in policy.statements):
         yield Undecided(policy.location, "key policy has unresolved statements")
         return
-    if _allow_side_holds(policy, min_days):
+    denies = policy.window_guards()
+    allows = [(a, a.allowed_window_floor()) for a in policy.allows(SCHEDULE_DELETION)]
+    if not denies and any(f is not None for _, f in allows):  # an Allow-side guard with a gap
+        stmt, floor = next((a, f) for a, f in allows if f is None or f < min_days)
+        has = f"demands only {floor} days" if floor is not None else "has no window condition"
+        yield Hit(
+            stmt.location,
+            f"{_cap(_name(stmt))} allows ScheduleKeyDeletion and {has}: a window condition on Allows guards "
+            f"deletion only when every statement that allows ScheduleKeyDeletion demands {min_days} days "
+            f'("NumericGreaterThanEquals": {{"kms:ScheduleKeyDeletionPendingWindowInDays": "{min_days}"}}), '
+            f"or use a Deny: {_window_guard_snippet(min_days)}",
+        )
         return
     if denies:
         stmt, floor = denies[0]
