@@ -308,7 +308,8 @@ def test_sub_policy_in_a_literal_block_locates_each_statement() -> None:
     assert (root.location.line, root.location.column) == (12, 13)
     assert root.known and root.to_account_root
     assert partner.location.line == 14
-    assert not partner.known  # ${Partner} has no value: the statement is skipped, not guessed
+    # ${Partner} has no value: the principal is some AWS principal, never guessed to be a known one
+    assert partner.principal_unresolved and not partner.to_account_root and not partner.everyone
 
 
 def test_policy_as_json_string_and_invalid_json_string() -> None:

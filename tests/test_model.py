@@ -105,12 +105,14 @@ def test_boolifexists_deny_is_a_full_mfa_guard_and_plain_bool_is_not() -> None:
     weak = dict(GUARD, Condition={"Bool": {"aws:MultiFactorAuthPresent": ["false"]}})
     p = policy(ROOT, weak)
     assert p.requires_mfa_for("kms:ScheduleKeyDeletion") is False
-    assert set(p.mfa_guards("kms:ScheduleKeyDeletion")) == {"bool"}
+    assert p.mfa_denies()[0].mfa_guard_defects() == ("weak",)
 
 
 def test_a_deny_with_extra_conditions_is_not_a_guard() -> None:
     narrowed = dict(GUARD, Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}, "StringEquals": {"aws:RequestedRegion": "eu-west-1"}})
-    assert policy(ROOT, narrowed).mfa_guards("kms:ScheduleKeyDeletion") == {}
+    p = policy(ROOT, narrowed)
+    assert p.mfa_guard("kms:ScheduleKeyDeletion") is None
+    assert p.mfa_denies()[0].mfa_guard_defects() == ("conditions",)
 
 
 def test_condition_values_true_forms_are_equal() -> None:

@@ -24,7 +24,7 @@ locals {
       {
         Effect    = "Deny"
         Principal = { AWS = "*" }
-        Action    = ["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial"]
+        Action    = ["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial", "kms:PutKeyPolicy"]
         Resource  = "*"
         Condition = { BoolIfExists = { "aws:MultiFactorAuthPresent" = "false" } }
       },
@@ -62,7 +62,7 @@ MFA_POLICY = json.dumps({
         {
             "Effect": "Deny",
             "Principal": {"AWS": "*"},
-            "Action": ["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial"],
+            "Action": ["kms:ScheduleKeyDeletion", "kms:DeleteImportedKeyMaterial", "kms:PutKeyPolicy"],
             "Resource": "*",
             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
         },

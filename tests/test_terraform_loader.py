@@ -246,4 +246,5 @@ resource "aws_kms_key" "k" {
     assert p is not None
     first, second = p.statements
     assert first.known and first.to_account_root  # the account is unknown, the shape is not
-    assert not second.known  # a value that is nothing but an unresolved variable stays UNKNOWN
+    # a value that is nothing but an unresolved variable stays UNKNOWN: some AWS principal, never guessed
+    assert second.principal_unresolved and not second.to_account_root and not second.everyone

@@ -107,6 +107,11 @@ class Key:
         return self.kind in ("external", "replica-external") or self.get("origin").value == "EXTERNAL"
 
     @property
+    def may_import_material(self) -> bool:
+        """Its origin may be EXTERNAL (imported key material): known, or not known to be otherwise."""
+        return self.is_external or self.get("origin").value is UNKNOWN
+
+    @property
     def uses_custom_store(self) -> Tri:
         store = self.get("custom_key_store").value
         origin = self.get("origin").value
