@@ -15,8 +15,10 @@ from .focus import focus_for
 from .limits import Limits, too_deep, too_large
 from .model.resources import Inventory, ParseError
 from .model.values import Location
-from .suppress import apply_suppressions
+from .suppress import apply_suppressions, suppression_warnings
+from .terragrunt import terragrunt_unchecked
 
+COMMENT_KINDS = frozenset({"terraform", "tfvars", "cloudformation"})  # formats with comments (suppressions)
 MAX_PLAN_BYTES = 256 * 1024 * 1024  # `terraform show -json` of a large estate is often well over 10 MB
 
 
@@ -30,6 +32,8 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     jobs: int = 1
     prefilter: bool = True
+    exclude: tuple[str, ...] = ()  # --exclude: relative to the current folder
+    report_unused_suppressions: bool = False
 
 
 def load_inventory(
@@ -148,12 +152,31 @@ def rule_params(rule: Rule, config: Config, rules: Mapping[str, Rule]) -> dict[s
     return params
 
 
+def exclusions(opts: ScanOptions) -> tuple[str, ...]:
+    """Every exclude pattern, anchored: the configuration's at its file's folder, ``--exclude`` at the current one."""
+    from .exclude import anchored
+
+    base = Path(opts.config.exclude_base) if opts.config.exclude_base else Path.cwd()
+    return anchored(opts.config.exclude, base) + anchored(opts.exclude, Path.cwd())
+
+
+def _without_excluded(
+    files: list[SourceFile], skipped: list[Skipped], root: Path, patterns: tuple[str, ...]
+) -> tuple[list[SourceFile], list[Skipped]]:
+    from .exclude import excluded
+
+    return (
+        [f for f in files if not excluded(root / f.rel, patterns)],
+        [s for s in skipped if not excluded(root / link_rel(s.path, root), patterns)],
+    )
+
+
 def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inventory]:
     root = opts.root.resolve()
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
-    files, skipped = discover_all(focus.load_paths, root, opts.config.exclude)
+    files, skipped = _without_excluded(*discover_all(focus.load_paths, root), root, exclusions(opts))
     inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits)
     inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
@@ -162,14 +185,19 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
     ]
     findings, errors, unknowns = run_rules(active, inv)
-    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores)
+    used: set[tuple[str, int, str]] = set()
+    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores, used)
+    commented = [f.rel for f in files if f.kind in COMMENT_KINDS and focus.keeps(f.rel)]
+    warnings = suppression_warnings(commented, root, rules, used if opts.report_unused_suppressions else None, [r.id for r, _, _ in active])
+    terragrunt = tuple(terragrunt_unchecked(focus.load_paths, root))
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),
         suppressed=tuple(sorted(suppressed)),
         errors=tuple(errors),
         unknowns=tuple(unknowns),
         files_scanned=len(files),
-        unchecked=tuple(sorted(set(inv.unchecked))),
+        unchecked=tuple(sorted(set(inv.unchecked + terragrunt))),
+        warnings=tuple(warnings),
     )
     return focus.narrow(result), inv
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .findings import Finding, Suppression
+from .engine.rules import Rule
+from .findings import Finding, ScanWarning, Suppression
 from .model.resources import Ignore
 from .sources import SourceCache
 
@@ -65,6 +66,7 @@ class _Directives:
     def __init__(self, sources: SourceCache) -> None:
         self.sources = sources
         self._by_file: dict[str, dict[int, Directive]] = {}
+        self.used: Optional[set[tuple[str, int, str]]] = None  # (path, line, rule id) of each directive that matched
 
     def of(self, path: str) -> dict[int, Directive]:
         if path not in self._by_file:
@@ -79,10 +81,15 @@ class _Directives:
         line = finding.location.line
         same, above = directives.get(line), directives.get(line - 1)
         if same is not None and finding.rule_id in same.rule_ids:
-            return same
+            return self._use(finding, same)
         if above is not None and above.own_line and finding.rule_id in above.rule_ids:
-            return above
+            return self._use(finding, above)
         return None
+
+    def _use(self, finding: Finding, directive: Directive) -> Directive:
+        if self.used is not None:
+            self.used.add((finding.location.path, directive.line, finding.rule_id))
+        return directive
 
 
 def _ignore_covering(finding: Finding, ignores: Sequence[Ignore]) -> Optional[Ignore]:
@@ -114,15 +121,17 @@ def unreasoned(finding: Finding) -> Finding:
 
 
 def apply_suppressions(
-    findings: Sequence[Finding], root: Path, ignores: Sequence[Ignore] = ()
+    findings: Sequence[Finding], root: Path, ignores: Sequence[Ignore] = (), used: Optional[set[tuple[str, int, str]]] = None
 ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Split ``findings`` into (kept, suppressed, problems).
 
     ``suppressed`` findings carry ``Suppression(kind="inSource", justification=reason)``;
     ``problems`` are findings whose suppression has no reason (see the module doc). Finding paths
     are relative to ``root``; a file that cannot be read has no comments, never an error.
+    ``used``, if given, collects (path, line, rule id) of each comment that matched a finding.
     """
     directives = _Directives(SourceCache(root))
+    directives.used = used
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     problems: list[Finding] = []
@@ -135,3 +144,64 @@ def apply_suppressions(
         else:
             problems.append(unreasoned(finding))
     return kept, suppressed, problems
+
+
+# --- comments that do nothing: warnings ----------------------------------------------------------
+# A suppression that names no rule kmslint knows suppresses nothing, and the finding it was meant for
+# stays; say so where the comment is rather than let the user believe it works.
+
+_CHECKOV_FORM = re.compile(r"^\s*=")  # checkov's "# checkov:skip=CKV_AWS_7:reason" habit
+_FIRST_WORD = re.compile(r"^\s*([^\s,]+)")
+
+
+def comment_problems(directive: Directive, rest: str, rules: Sequence[Rule]) -> list[str]:
+    """Why a ``kmslint:ignore`` comment does not do what it seems to (empty when it is fine).
+    ``rest`` is the text after the rule ids."""
+    from .config import resolve_rule, unknown_rule_message
+
+    if not directive.rule_ids:
+        if _CHECKOV_FORM.match(rest):
+            return ["the checkov-style form 'kmslint:ignore=...' is not read; write '# kmslint:ignore KMS003 -- reason'"]
+        word = _FIRST_WORD.match(rest.split("--", 1)[0])
+        if word is None:
+            return ["this suppression names no rule; write '# kmslint:ignore KMS003 -- reason'"]
+        rid = resolve_rule(word.group(1), rules)
+        if rid is not None:
+            return [f"suppressions name rules by id: write '{rid}' instead of '{word.group(1)}'"]
+        return [f"suppression names {unknown_rule_message(word.group(1), rules)}"]
+    known = {r.id for r in rules}
+    return [f"suppression names {unknown_rule_message(rid, rules)}" for rid in sorted(directive.rule_ids) if rid not in known]
+
+
+def _comments(lines: Sequence[str]) -> list[tuple[Directive, str]]:
+    out = []
+    for n, text in enumerate(lines, start=1):
+        if "kmslint:ignore" not in text:
+            continue
+        directive, match = parse_directive(text, n), _DIRECTIVE.search(text)
+        if directive is not None and match is not None:
+            out.append((directive, match.group("rest")))
+    return out
+
+
+def suppression_warnings(
+    paths: Sequence[str],
+    root: Path,
+    rules: Sequence[Rule],
+    used: Optional[set[tuple[str, int, str]]] = None,
+    active: Sequence[str] = (),
+) -> list[ScanWarning]:
+    """Warnings for the suppression comments in ``paths`` (relative to ``root``) that name an unknown
+    rule, a rule name, or use checkov's ``=`` form; and, when ``used`` is given, for each rule id in
+    ``active`` that a comment names but no finding matched (``--report-unused-suppressions``)."""
+    sources = SourceCache(root)
+    warnings: list[ScanWarning] = []
+    for path in paths:
+        for directive, rest in _comments(sources.lines(path) or []):
+            warnings += [ScanWarning(path, directive.line, m) for m in comment_problems(directive, rest, rules)]
+            if used is None:
+                continue
+            for rid in sorted(directive.rule_ids & set(active)):
+                if (path, directive.line, rid) not in used:
+                    warnings.append(ScanWarning(path, directive.line, f"unused suppression: no {rid} finding here; remove {rid} from the comment"))
+    return sorted(warnings)
