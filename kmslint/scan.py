@@ -17,6 +17,7 @@ from .model.resources import Inventory, ParseError
 from .model.values import Location
 from .suppress import apply_suppressions, suppression_warnings
 from .terragrunt import terragrunt_unchecked
+from .undecided import explain_unknowns
 
 COMMENT_KINDS = frozenset({"terraform", "tfvars", "cloudformation"})  # formats with comments (suppressions)
 MAX_PLAN_BYTES = 256 * 1024 * 1024  # `terraform show -json` of a large estate is often well over 10 MB
@@ -194,7 +195,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         findings=tuple(sorted(kept + problems)),
         suppressed=tuple(sorted(suppressed)),
         errors=tuple(errors),
-        unknowns=tuple(unknowns),
+        unknowns=explain_unknowns(unknowns, root),
         files_scanned=len(files),
         unchecked=tuple(sorted(set(inv.unchecked + terragrunt))),
         warnings=tuple(warnings),
