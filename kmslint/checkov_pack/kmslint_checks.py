@@ -38,8 +38,9 @@ CLOUDFORMATION_KEYS = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 CATALOG = Path(__file__).with_name("rules.jsonl")
 TIMEOUT_S = 600
 NOT_FOUND = (
-    "the kmslint executable was not found: install kmslint in its own environment (pip install kmslint) "
-    "and put its bin directory on PATH, or set KMSLINT_BIN to the kmslint executable"
+    "the kmslint executable was not found: install kmslint in its own environment from a checkout "
+    "(python3 -m venv ~/.venvs/kmslint && ~/.venvs/kmslint/bin/pip install /path/to/kmslint) or a git URL "
+    "(pipx install git+<repository URL>), then put its bin directory on PATH or set KMSLINT_BIN to the kmslint executable"
 )
 # Tag -> checkov category, first match wins.
 CATEGORIES = (
