@@ -117,3 +117,13 @@ def test_colour_on_the_command_line(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert "\x1b[" not in target.read_text()
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in run("scan", "window")[1]
+
+
+def test_a_long_first_sentence_is_cut_at_a_clause_or_a_word_never_mid_word() -> None:
+    words = "word " * 60
+    lead = "The window is 5 days " + "and more " * 7
+    finding = Finding(Location("a.tf", 1, 1), "KMS002", "error", f"{lead}then: {words}end.", "deletion-window")
+    assert text.format_finding(finding) == f"a.tf:1:1: KMS002 [error] deletion-window: {lead}then..."
+    finding = Finding(Location("a.tf", 1, 1), "KMS002", "error", f"Long {words}end.", "deletion-window")
+    line = text.format_finding(finding)
+    assert len(line) <= text.MAX_LINE and line.endswith(" word...")

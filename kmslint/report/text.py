@@ -58,10 +58,22 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m" if color else text
 
 
+_CLAUSE_ENDS = (": ", "; ", " (")
+
+
 def _fit(prefix: str, message: str) -> str:
-    """``message`` cut so that ``prefix + message`` stays within MAX_LINE (never below 40 characters)."""
+    """``message`` cut so that ``prefix + message`` stays within MAX_LINE (never below 40 characters):
+    at the last clause boundary that fits and keeps most of the room, else at a word, then ``...``."""
     room = max(40, MAX_LINE - len(prefix))
-    return message if len(message) <= room else message[: room - 3].rstrip() + "..."
+    if len(message) <= room:
+        return message
+    head = message[: room - 3]
+    for mark in _CLAUSE_ENDS:
+        cut = head.rfind(mark)
+        if cut >= room // 2:
+            return head[:cut].rstrip(" ,;:(") + "..."
+    cut = head.rfind(" ")
+    return (head[:cut] if cut >= room // 2 else head).rstrip(" ,;:(") + "..."
 
 
 def format_finding(f: Finding, color: bool = False) -> str:
