@@ -58,7 +58,7 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m" if color else text
 
 
-_CLAUSE_ENDS = (": ", "; ", " (")
+_CLAUSE_ENDS = (": ", "; ")
 
 
 def _fit(prefix: str, message: str) -> str:
