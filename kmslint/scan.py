@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 
 from .config import Config
 from .discover import Skipped, SourceFile, discover_all, link_rel, rel_path
+from .exclude import excluded
 from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
@@ -164,8 +165,6 @@ def exclusions(opts: ScanOptions) -> tuple[str, ...]:
 def _without_excluded(
     files: list[SourceFile], skipped: list[Skipped], root: Path, patterns: tuple[str, ...]
 ) -> tuple[list[SourceFile], list[Skipped]]:
-    from .exclude import excluded
-
     return (
         [f for f in files if not excluded(root / f.rel, patterns)],
         [s for s in skipped if not excluded(root / link_rel(s.path, root), patterns)],
@@ -177,7 +176,8 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
-    files, skipped = _without_excluded(*discover_all(focus.load_paths, root), root, exclusions(opts))
+    excludes = exclusions(opts)
+    files, skipped = _without_excluded(*discover_all(focus.load_paths, root), root, excludes)
     inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits)
     inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
@@ -190,7 +190,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores, used)
     commented = [f.rel for f in files if f.kind in COMMENT_KINDS and focus.keeps(f.rel)]
     warnings = suppression_warnings(commented, root, rules, used if opts.report_unused_suppressions else None, [r.id for r, _, _ in active])
-    terragrunt = tuple(terragrunt_unchecked(focus.load_paths, root))
+    terragrunt = tuple(u for u in terragrunt_unchecked(focus.load_paths, root) if not excluded(root / u.location.path, excludes))
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),
         suppressed=tuple(sorted(suppressed)),

@@ -69,3 +69,7 @@ def test_a_terragrunt_tree_says_its_files_are_not_read(tmp_path: Path, monkeypat
     main(["scan", ".", "--format", "json"], stdout=out, stderr=io.StringIO())
     (item,) = json.loads(out.getvalue())["unchecked"]
     assert item["path"] == "live/prod/terragrunt.hcl" and item["reason"].startswith("Terragrunt files are not read")
+    assert main(["scan", ".", "--exclude", "live"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    out = io.StringIO()
+    main(["scan", ".", "--exclude", "live", "--format", "json"], stdout=out, stderr=io.StringIO())
+    assert json.loads(out.getvalue())["unchecked"] == []

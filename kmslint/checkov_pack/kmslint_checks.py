@@ -131,7 +131,10 @@ def parse_report(stdout: str, returncode: int, stderr: str) -> Verdicts:
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
         why = stderr.strip()[-800:] or stdout.strip()[-800:] or "no output"
         return Verdicts(failure=f"kmslint exited {returncode} without a JSON report: {why}")
-    errors = {str(e.get("rule_id") or ""): f"{e.get('path', '')}: {e.get('message', '')}" for e in doc.get("errors", [])}
+    # Entries with level "warning" (a suppression comment naming an unknown rule) are about the input, not a
+    # failed check: they must not fail every check of the scan.
+    problems = [e for e in doc.get("errors", []) if isinstance(e, dict) and e.get("level") != "warning"]
+    errors = {str(e.get("rule_id") or ""): f"{e.get('path', '')}: {e.get('message', '')}" for e in problems}
     return Verdicts(tuple(doc["findings"]), tuple(doc.get("suppressed", [])), errors)
 
 
