@@ -242,13 +242,23 @@ def _write_reports(args: argparse.Namespace, result: ScanResult, rules: Sequence
         problems.append(write_report("--output", Path(args.output), _render(args, args.format, result, rules, root, False)))
     else:
         try:
-            stdout.write(_render(args, args.format, result, rules, root, use_color(args.color, stdout)))
+            _write_encodable(stdout, _render(args, args.format, result, rules, root, use_color(args.color, stdout)))
             stdout.flush()
         except BrokenPipeError:  # `kmslint scan | head`: the reader left; the verdict still stands
             _silence(stdout)
     for problem in filter(None, problems):
         stderr.write(f"kmslint: {problem}\n")
     return EXIT_ERROR if any(problems) else 0
+
+
+def _write_encodable(stream: TextIO, text: str) -> None:
+    """Write ``text``; characters the stream's encoding cannot hold (an ASCII-only terminal) become
+    backslash escapes instead of an error that would lose the report."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
 def use_color(choice: str, stream: TextIO, environ: Optional[dict[str, str]] = None) -> bool:

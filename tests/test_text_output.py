@@ -127,3 +127,14 @@ def test_a_long_first_sentence_is_cut_at_a_clause_or_a_word_never_mid_word() -> 
     finding = Finding(Location("a.tf", 1, 1), "KMS002", "error", f"Long {words}end.", "deletion-window")
     line = text.format_finding(finding)
     assert len(line) <= text.MAX_LINE and line.endswith(" word...")
+
+
+def test_an_ascii_only_stream_gets_escapes_not_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clé.tf").write_text('resource "aws_kms_key" "clé" {\n}\n', encoding="utf-8")
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    rc = main(["scan", ".", "--select", "KMS003"], stdout=stream, stderr=io.StringIO())
+    stream.flush()
+    assert rc == 1
+    assert raw.getvalue().decode("ascii").startswith("cl\\xe9.tf:1:1: KMS003 [error] rotation-enabled: Automatic key rotation is off for aws_kms_key.cl\\xe9")
