@@ -165,6 +165,8 @@ def exclusions(opts: ScanOptions) -> tuple[str, ...]:
 def _without_excluded(
     files: list[SourceFile], skipped: list[Skipped], root: Path, patterns: tuple[str, ...]
 ) -> tuple[list[SourceFile], list[Skipped]]:
+    if not patterns:
+        return files, skipped
     return (
         [f for f in files if not excluded(root / f.rel, patterns)],
         [s for s in skipped if not excluded(root / link_rel(s.path, root), patterns)],
@@ -188,8 +190,10 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     findings, errors, unknowns = run_rules(active, inv)
     used: set[tuple[str, int, str]] = set()
     kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores, used)
-    commented = [f.rel for f in files if f.kind in COMMENT_KINDS and focus.keeps(f.rel)]
-    warnings = suppression_warnings(commented, root, rules, used if opts.report_unused_suppressions else None, [r.id for r, _, _ in active])
+    commented = [(f.rel, f.path) for f in files if f.kind in COMMENT_KINDS and focus.keeps(f.rel)]
+    warnings = suppression_warnings(
+        commented, root, rules, used if opts.report_unused_suppressions else None, [r.id for r, _, _ in active], opts.config.limits.max_file_bytes
+    )
     terragrunt = tuple(u for u in terragrunt_unchecked(focus.load_paths, root) if not excluded(root / u.location.path, excludes))
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),

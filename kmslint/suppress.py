@@ -184,19 +184,33 @@ def _comments(lines: Sequence[str]) -> list[tuple[Directive, str]]:
     return out
 
 
+def _mentions_directive(path: Path, max_bytes: int) -> bool:
+    """A cheap look at the raw bytes: most files hold no suppression comment at all."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return False  # never parsed (KMS000 says why), so its comments matter to no finding
+        return b"kmslint:ignore" in path.read_bytes()
+    except OSError:
+        return False
+
+
 def suppression_warnings(
-    paths: Sequence[str],
+    files: Sequence[tuple[str, Path]],
     root: Path,
     rules: Sequence[Rule],
     used: Optional[set[tuple[str, int, str]]] = None,
     active: Sequence[str] = (),
+    max_bytes: int = 10 * 1024 * 1024,
 ) -> list[ScanWarning]:
-    """Warnings for the suppression comments in ``paths`` (relative to ``root``) that name an unknown
-    rule, a rule name, or use checkov's ``=`` form; and, when ``used`` is given, for each rule id in
-    ``active`` that a comment names but no finding matched (``--report-unused-suppressions``)."""
+    """Warnings for the suppression comments in ``files`` ((path relative to ``root``, absolute path)
+    pairs) that name an unknown rule, a rule name, or use checkov's ``=`` form; and, when ``used`` is
+    given, for each rule id in ``active`` that a comment names but no finding matched
+    (``--report-unused-suppressions``)."""
     sources = SourceCache(root)
     warnings: list[ScanWarning] = []
-    for path in paths:
+    for path, absolute in files:
+        if not _mentions_directive(absolute, max_bytes):
+            continue
         for directive, rest in _comments(sources.lines(path) or []):
             warnings += [ScanWarning(path, directive.line, m) for m in comment_problems(directive, rest, rules)]
             if used is None:
