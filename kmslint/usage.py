@@ -28,10 +28,12 @@ def check_var_file(path: Path, repo_root: Path, max_bytes: int) -> None:
     """``--var-file``: an existing regular file within the size limit; a symbolic link must not lead
     outside the repository (a tfvars link to /dev/zero or /proc/self/environ is refused)."""
     arg = f"--var-file {path}"
-    if path.is_symlink() or Path(os.path.abspath(path)) != path.resolve():
-        target = path.resolve()
-        if not target.is_relative_to(repo_root.resolve()):
-            raise UsageError(f"{arg}: a symbolic link to {target}, outside the repository {repo_root}; not followed")
+    target, real_root = path.resolve(), repo_root.resolve()
+    named_inside = Path(os.path.abspath(path)).is_relative_to(Path(os.path.abspath(repo_root))) or Path(os.path.abspath(path)).is_relative_to(real_root)
+    # A link (the file, or a folder on the way inside the repository) that leads out is refused; a plain
+    # file outside the repository, named as such, is the user's explicit choice.
+    if (path.is_symlink() or named_inside) and not target.is_relative_to(real_root):
+        raise UsageError(f"{arg}: a symbolic link to {target}, outside the repository {repo_root}; not followed")
     try:
         info = path.stat()  # stat never blocks, even on a FIFO
     except OSError as exc:

@@ -192,3 +192,13 @@ def test_an_unwritable_report_is_a_one_line_error(tree: Path) -> None:
     finally:
         (tree / "ro").chmod(0o700)
     assert rc == 2 and err.strip() == "kmslint: --output ro/r.txt: cannot write: Permission denied"
+
+
+def test_a_var_file_outside_the_repository_named_as_such_is_read(tree: Path, tmp_path: Path) -> None:
+    (tmp_path / "shared.tfvars").write_text("w = 30\n")
+    rc, _, err = run("scan", ".", "--var-file", str(tmp_path / "shared.tfvars"))
+    assert rc == 1 and err == ""  # KMS002 from main.tf; the var file itself was accepted
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "x.tfvars").write_text("w = 30\n")
+    (tree / "linked").symlink_to(tmp_path / "outside")
+    one_line_usage_error(["--var-file", "linked/x.tfvars"], "outside the repository")
