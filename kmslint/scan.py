@@ -16,7 +16,7 @@ from .focus import focus_for
 from .limits import Limits, too_deep, too_large
 from .model.resources import Inventory, ParseError
 from .model.values import Location
-from .suppress import apply_suppressions, suppression_warnings
+from .suppress import apply_suppressions, metadata_warnings, suppression_warnings
 from .terragrunt import terragrunt_unchecked
 from .undecided import explain_unknowns
 
@@ -193,7 +193,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     commented = [(f.rel, f.path) for f in files if f.kind in COMMENT_KINDS and focus.keeps(f.rel)]
     warnings = suppression_warnings(
         commented, root, rules, used if opts.report_unused_suppressions else None, [r.id for r, _, _ in active], opts.config.limits.max_file_bytes
-    )
+    ) + [w for w in metadata_warnings(inv.ignores, rules) if focus.keeps(w.path)]
     terragrunt = tuple(u for u in terragrunt_unchecked(focus.load_paths, root) if not excluded(root / u.location.path, excludes))
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),

@@ -219,3 +219,24 @@ def suppression_warnings(
                 if (path, directive.line, rid) not in used:
                     warnings.append(ScanWarning(path, directive.line, f"unused suppression: no {rid} finding here; remove {rid} from the comment"))
     return sorted(warnings)
+
+
+def metadata_warnings(ignores: Sequence[Ignore], rules: Sequence[Rule]) -> list[ScanWarning]:
+    """Warnings for loader-found ignores (CloudFormation ``Metadata: {kmslint: {ignore: [{id: ...}]}}``)
+    whose id is not a rule id: they suppress nothing, like such comments."""
+    from .config import resolve_rule, unknown_rule_message
+
+    known = {r.id for r in rules}
+    warnings = []
+    for ignore in ignores:
+        rid = ignore.rule_id.strip().upper()
+        if rid in known:
+            continue
+        by_name = resolve_rule(ignore.rule_id, rules)
+        message = (
+            f"suppressions name rules by id: write '{by_name}' instead of '{ignore.rule_id}'"
+            if by_name
+            else f"suppression names {unknown_rule_message(ignore.rule_id, rules)}"
+        )
+        warnings.append(ScanWarning(ignore.location.path, ignore.location.line, message))
+    return warnings

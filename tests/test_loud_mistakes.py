@@ -202,3 +202,24 @@ def test_a_var_file_outside_the_repository_named_as_such_is_read(tree: Path, tmp
     (tmp_path / "outside" / "x.tfvars").write_text("w = 30\n")
     (tree / "linked").symlink_to(tmp_path / "outside")
     one_line_usage_error(["--var-file", "linked/x.tfvars"], "outside the repository")
+
+
+def test_a_cloudformation_metadata_ignore_naming_a_rule_by_name_is_warned_about(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.yaml").write_text(
+        "Resources:\n"
+        "  Key:\n"
+        "    Type: AWS::KMS::Key\n"
+        "    Metadata:\n"
+        "      kmslint:\n"
+        "        ignore:\n"
+        "          - {id: rotation-enabled, reason: rotated by hand}\n"
+        "    Properties:\n"
+        "      EnableKeyRotation: false\n"
+    )
+    rc, out, err = run("scan", ".", "--select", "KMS003", "--format", "json")
+    doc = json.loads(out)
+    assert rc == 1 and [f["rule_id"] for f in doc["findings"]] == ["KMS003"]
+    # (the CloudFormation loader upper-cases ids)
+    assert [e["message"].lower() for e in doc["errors"]] == ["suppressions name rules by id: write 'kms003' instead of 'rotation-enabled'"]
+    assert err.startswith("kmslint: warning: t.yaml:")
