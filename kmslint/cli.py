@@ -11,7 +11,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Optional, Sequence, TextIO
 
 from . import __version__
 
@@ -105,7 +105,12 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
             return EXIT_OK
         rules = load_rules()
         if args.command == "rules":
-            stdout.write(render_rules_json(rules) if args.format == "json" else render_rules(rules))
+            if args.format == "json":
+                from .report import rules_json
+
+                stdout.write(rules_json.render(rules))
+            else:
+                stdout.write(render_rules(rules))
             return EXIT_OK
         if args.command == "explain":
             return _explain(rules, args.rule_id, stdout, stderr)
@@ -134,22 +139,6 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
 def render_rules(rules: Sequence[Rule]) -> str:
     rows = [f"{r.id}  {r.name:<36} {r.level:<8} {r.title}" for r in rules]
     return "\n".join(rows) + "\n"
-
-
-def render_rules_json(rules: Sequence[Rule]) -> str:
-    """The catalog for tooling: one object per rule with its metadata and parameters."""
-    import json
-
-    def one(r: Rule) -> dict[str, Any]:
-        params = {p.name: {"type": p.type, "default": p.default, "description": p.description} for p in r.parameters.values()}
-        return {
-            "id": r.id, "name": r.name, "title": r.title, "level": r.level, "security_severity": r.security_severity,
-            "precision": r.precision, "tags": list(r.tags), "target": r.target, "formats": list(r.formats),
-            "description": r.description.strip(), "remediation": dict(r.remediation), "references": list(r.references),
-            "mappings": {k: list(v) for k, v in r.mappings.items()}, "parameters": params,
-        }
-
-    return json.dumps({"version": __version__, "rules": [one(r) for r in rules]}, indent=2) + "\n"
 
 
 def _explain(rules: Sequence[Rule], rule_id: str, stdout: TextIO, stderr: TextIO) -> int:
