@@ -9,7 +9,7 @@ repository is an error, never read. In one folder ``.kmslint.yaml`` wins over
 
     select: [KMS001, KMS002]      # only these rules (default: all)
     ignore: [KMS011]              # never these (wins over select)
-    exclude: ["examples/*", "*.tfvars"]    # fnmatch globs over paths relative to the scan root
+    exclude: ["examples/*", "*.tfvars"]    # fnmatch globs over paths relative to this file's folder
     fail-on: warning              # error | warning | note | none
     max-file-size-mb: 10          # larger files are KMS000, not parsed
     max-analysis-steps: 1000000   # work one Terraform configuration may spend (kmslint/limits.py)
@@ -38,14 +38,15 @@ PYPROJECT = "pyproject.toml"
 LEVELS = ("error", "warning", "note")
 FAIL_ON = ("error", "warning", "note", "none")
 RULE_ID = "^KMS[0-9]{3}$"
+RULE_REF = "^(KMS[0-9]{3}|[a-z][a-z0-9-]*)$"  # a rule id or a rule name (KMS003 or rotation-enabled)
 
 SCHEMA: Mapping[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "select": {"type": "array", "items": {"type": "string", "pattern": RULE_ID}, "uniqueItems": True},
-        "ignore": {"type": "array", "items": {"type": "string", "pattern": RULE_ID}, "uniqueItems": True},
+        "select": {"type": "array", "items": {"type": "string", "pattern": RULE_REF}, "uniqueItems": True},
+        "ignore": {"type": "array", "items": {"type": "string", "pattern": RULE_REF}, "uniqueItems": True},
         "exclude": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "fail-on": {"enum": list(FAIL_ON)},
         "max-file-size-mb": {"type": "integer", "minimum": 1, "maximum": 1024},
@@ -54,7 +55,7 @@ SCHEMA: Mapping[str, Any] = {
         "max-value-size": {"type": "integer", "minimum": 1000, "maximum": 100000000},
         "rules": {
             "type": "object",
-            "propertyNames": {"pattern": RULE_ID},
+            "propertyNames": {"pattern": RULE_REF},
             "additionalProperties": {
                 "type": "object",
                 "properties": {"level": {"enum": list(LEVELS)}},
@@ -78,6 +79,9 @@ class Config:
     fail_on: Optional[str] = None
     source: str = ""  # the file it came from ("" when none was found)
     limits: Limits = field(default_factory=Limits)  # files larger or deeper are KMS000, not parsed
+    # ``exclude`` patterns are relative to the folder of the file that declares them (as in ruff and
+    # ESLint), so running from a subdirectory excludes the same files; "" (no file): the current folder.
+    exclude_base: str = ""
 
 
 
@@ -98,8 +102,13 @@ def _has_tool_table(pyproject: Path) -> bool:
     if tomllib is None:
         return False
     try:
-        data = tomllib.loads(pyproject.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = pyproject.read_text("utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError):
+        return False
+    except tomllib.TOMLDecodeError as exc:
+        if "tool.kmslint" in text:  # ours, and broken: scanning with defaults instead would hide the mistake
+            raise ConfigError(f"{pyproject}: cannot read [tool.kmslint]: {exc}") from exc
         return False  # someone else's broken pyproject is not ours to report while searching
     return isinstance(data.get("tool"), dict) and "kmslint" in data["tool"]
 
@@ -225,7 +234,7 @@ def _describe(error: Any) -> str:
         key = _key_path([*error.absolute_path, extra[0]]) if extra else where
         return f"{key}: unknown key{_suggest(str(extra[0]), allowed) if extra else ''}"
     if "propertyNames" in error.schema_path:
-        return f"{_key_path([*error.absolute_path, error.instance])}: not a rule id (expected KMSnnn)"
+        return f"{_key_path([*error.absolute_path, error.instance])}: not a rule id or name (expected KMSnnn or e.g. rotation-enabled)"
     return f"{where or '(top level)'}: {error.message}"
 
 
@@ -250,6 +259,7 @@ def config_from_data(data: Mapping[str, Any], source: str = "") -> Config:
         exclude=tuple(data.get("exclude", ())),
         fail_on=data.get("fail-on"),
         source=source,
+        exclude_base=str(Path(source).resolve().parent) if source else "",
         limits=Limits(
             max_file_bytes=int(data.get("max-file-size-mb", MAX_FILE_BYTES // (1024 * 1024))) * 1024 * 1024,
             max_nesting_depth=int(data.get("max-nesting-depth", MAX_NESTING_DEPTH)),
@@ -301,7 +311,7 @@ def _unknown_ids(config: Config, known: Mapping[str, Rule]) -> Iterable[str]:
     for key, ids in (("select", config.select), ("ignore", config.ignore), ("rules", tuple(config.params))):
         for rid in ids:
             if rid not in known:
-                yield f"{key}: {rid} is not a kmslint rule{_suggest(rid, known)}"
+                yield f"{key}: {unknown_rule_message(rid, known.values())}"
 
 
 def _param_problems(config: Config, known: Mapping[str, Rule]) -> Iterable[str]:
@@ -329,3 +339,45 @@ def validate_against_rules(config: Config, rules: Sequence[Rule]) -> None:
     problems = [*_unknown_ids(config, known), *_param_problems(config, known)]
     if problems:
         raise ConfigError(f"{config.source or 'configuration'}: {problems[0]}")
+
+
+# --- rule names wherever rule ids are accepted ---------------------------------------------------
+
+
+def resolve_rule(token: str, rules: Iterable[Rule]) -> Optional[str]:
+    """The rule id ``token`` names: an id in any case (``kms003``) or a rule name (``rotation-enabled``)."""
+    wanted = token.strip()
+    for rule in rules:
+        if wanted.upper() == rule.id or wanted.lower() == rule.name:
+            return rule.id
+    return None
+
+
+def unknown_rule_message(token: str, rules: Iterable[Rule]) -> str:
+    """``"KMS02 is not a kmslint rule (did you mean 'KMS002'?)"``: the suggestion comes from ids and names."""
+    rules = list(rules)
+    digits = token[3:] if token[:3].upper() == "KMS" else ""
+    if digits.isdigit() and len(digits) < 8:  # KMS02 and KMS0011 are typos of KMS002 and KMS011: the number decides
+        same = [r.id for r in rules if int(r.id[3:]) == int(digits)]
+        if same:
+            return f"{token} is not a kmslint rule (did you mean {same[0]!r}?)"
+    known = [x for r in rules for x in (r.id, r.name)]
+    guess = token.upper() if token[:3].upper() == "KMS" else token.lower()
+    return f"{token} is not a kmslint rule{_suggest(guess, known)}"
+
+
+def with_rule_ids(config: Config, rules: Sequence[Rule]) -> Config:
+    """``config`` with rule names in ``select``, ``ignore`` and ``rules`` replaced by their ids; unknown
+    ones are left as they are for :func:`validate_against_rules` to report."""
+    from dataclasses import replace
+
+    def ids(refs: Iterable[str]) -> tuple[str, ...]:
+        return tuple(resolve_rule(r, rules) or r for r in refs)
+
+    return replace(
+        config,
+        select=ids(config.select),
+        ignore=ids(config.ignore),
+        levels={resolve_rule(k, rules) or k: v for k, v in config.levels.items()},
+        params={resolve_rule(k, rules) or k: v for k, v in config.params.items()},
+    )

@@ -44,6 +44,17 @@ class ScanError:
     message: str
 
 
+@dataclass(frozen=True, order=True)
+class ScanWarning:
+    """A mistake in the input that does not stop the scan (a suppression comment naming an unknown
+    rule, one that matches nothing): printed on standard error, listed in JSON ``errors`` with
+    ``level: warning``; never changes the exit code."""
+
+    path: str
+    line: int
+    message: str
+
+
 @dataclass(frozen=True)
 class UnknownNote:
     """A rule could not decide because a value was UNKNOWN (shown with --show-unknown)."""
@@ -62,3 +73,4 @@ class ScanResult:
     files_scanned: int = 0
     unchecked: tuple[Unchecked, ...] = ()
     config: str = ""  # the configuration file the scan used ("" for the defaults)
+    warnings: tuple[ScanWarning, ...] = ()

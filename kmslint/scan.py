@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from .config import Config
 from .discover import Skipped, SourceFile, discover_all, link_rel, rel_path
+from .exclude import excluded
 from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
@@ -16,7 +17,11 @@ from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
 from .loaders.terraform.sources import repository_root
 from .model.resources import Inventory, ParseError
 from .model.values import Location
-from .suppress import apply_suppressions
+from .suppress import apply_suppressions, metadata_warnings, suppression_warnings
+from .terragrunt import terragrunt_unchecked
+from .undecided import explain_unknowns
+
+COMMENT_KINDS = frozenset({"terraform", "tfvars", "cloudformation"})  # formats with comments (suppressions)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     jobs: int = 1
     prefilter: bool = True
+    exclude: tuple[str, ...] = ()  # --exclude: relative to the current folder
+    report_unused_suppressions: bool = False
 
 
 def load_inventory(
@@ -161,12 +168,32 @@ def _config_path(source: str, root: Path) -> str:
     return rel_path(Path(source), root) if source else ""
 
 
+def exclusions(opts: ScanOptions) -> tuple[str, ...]:
+    """Every exclude pattern, anchored: the configuration's at its file's folder, ``--exclude`` at the current one."""
+    from .exclude import anchored
+
+    base = Path(opts.config.exclude_base) if opts.config.exclude_base else Path.cwd()
+    return anchored(opts.config.exclude, base) + anchored(opts.exclude, Path.cwd())
+
+
+def _without_excluded(
+    files: list[SourceFile], skipped: list[Skipped], root: Path, patterns: tuple[str, ...]
+) -> tuple[list[SourceFile], list[Skipped]]:
+    if not patterns:
+        return files, skipped
+    return (
+        [f for f in files if not excluded(root / f.rel, patterns)],
+        [s for s in skipped if not excluded(root / link_rel(s.path, root), patterns)],
+    )
+
+
 def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inventory]:
     root = opts.root.resolve()
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
     # and report only findings located in the given files. Directories are scanned as given.
     focus = focus_for(opts.paths, root)
-    files, skipped = discover_all(focus.load_paths, root, opts.config.exclude, opts.config.limits.max_file_bytes)
+    excludes = exclusions(opts)
+    files, skipped = _without_excluded(*discover_all(focus.load_paths, root, (), opts.config.limits.max_file_bytes), root, excludes)
     boundary = repository_root(opts.paths[0] if opts.paths else root, root)  # the repository holding the scan
     inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits, boundary)
     inv = inv.merge(_skipped_inventory(skipped, root))
@@ -176,14 +203,21 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
     ]
     findings, errors, unknowns = run_rules(active, inv)
-    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores, boundary)
+    used: set[tuple[str, int, str]] = set()
+    kept, suppressed, problems = apply_suppressions(findings, root, inv.ignores, used, boundary)
+    commented = [(f.rel, f.path) for f in files if f.kind in COMMENT_KINDS and focus.keeps(f.rel)]
+    warnings = suppression_warnings(
+        commented, root, rules, used if opts.report_unused_suppressions else None, [r.id for r, _, _ in active], opts.config.limits.max_file_bytes
+    ) + [w for w in metadata_warnings(inv.ignores, rules) if focus.keeps(w.path)]
+    terragrunt = tuple(u for u in terragrunt_unchecked(focus.load_paths, root) if not excluded(root / u.location.path, excludes))
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),
         suppressed=tuple(sorted(suppressed)),
         errors=tuple(errors),
-        unknowns=tuple(unknowns),
+        unknowns=explain_unknowns(unknowns, root),
         files_scanned=len(files),
-        unchecked=tuple(sorted(set(inv.unchecked))),
+        unchecked=tuple(sorted(set(inv.unchecked + terragrunt))),
+        warnings=tuple(warnings),
         config=_config_path(opts.config.source, root),
     )
     return focus.narrow(result), inv

@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .findings import Finding, Suppression
+from .engine.rules import Rule
+from .findings import Finding, ScanWarning, Suppression
 from .model.resources import Ignore
 from .sources import SourceCache
 
@@ -46,6 +47,7 @@ class Directive:
     rule_ids: frozenset[str]
     reason: str
     own_line: bool  # nothing but whitespace before the comment
+    rest: str = ""  # the text after the rule ids (what warnings about a misspelt comment read)
 
 
 def _comment_start(text: str, marker: int) -> Optional[int]:
@@ -76,7 +78,7 @@ def parse_directive(text: str, line: int) -> Optional[Directive]:
             ids = frozenset(x.strip().upper() for x in (ids_match.group("ids") or "").split(",") if x.strip())
             rest = text[ids_match.end() :].strip()
             reason = rest[2:].strip() if rest.startswith("--") else ""
-            return Directive(line, ids, reason, own_line=not text[:start].strip())
+            return Directive(line, ids, reason, own_line=not text[:start].strip(), rest=text[ids_match.end() :])
         marker = text.find(_MARKER, after)
     return None
 
@@ -87,6 +89,7 @@ class _Directives:
     def __init__(self, sources: SourceCache) -> None:
         self.sources = sources
         self._by_file: dict[str, dict[int, Directive]] = {}
+        self.used: Optional[set[tuple[str, int, str]]] = None  # (path, line, rule id) of each directive that matched
 
     def of(self, path: str) -> dict[int, Directive]:
         if path not in self._by_file:
@@ -101,10 +104,15 @@ class _Directives:
         line = finding.location.line
         same, above = directives.get(line), directives.get(line - 1)
         if same is not None and finding.rule_id in same.rule_ids:
-            return same
+            return self._use(finding, same)
         if above is not None and above.own_line and finding.rule_id in above.rule_ids:
-            return above
+            return self._use(finding, above)
         return None
+
+    def _use(self, finding: Finding, directive: Directive) -> Directive:
+        if self.used is not None:
+            self.used.add((finding.location.path, directive.line, finding.rule_id))
+        return directive
 
 
 def _ignore_covering(finding: Finding, ignores: Sequence[Ignore]) -> Optional[Ignore]:
@@ -136,7 +144,11 @@ def unreasoned(finding: Finding) -> Finding:
 
 
 def apply_suppressions(
-    findings: Sequence[Finding], root: Path, ignores: Sequence[Ignore] = (), boundary: Optional[Path] = None
+    findings: Sequence[Finding],
+    root: Path,
+    ignores: Sequence[Ignore] = (),
+    used: Optional[set[tuple[str, int, str]]] = None,
+    boundary: Optional[Path] = None,
 ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Split ``findings`` into (kept, suppressed, problems).
 
@@ -144,8 +156,10 @@ def apply_suppressions(
     ``problems`` are findings whose suppression has no reason (see the module doc). Finding paths
     are relative to ``root`` and may reach up into ``boundary`` (the repository, for modules called
     from above the scanned directory); a file that cannot be read has no comments, never an error.
+    ``used``, if given, collects (path, line, rule id) of each comment that matched a finding.
     """
     directives = _Directives(SourceCache(root, boundary))
+    directives.used = used
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     problems: list[Finding] = []
@@ -158,3 +172,99 @@ def apply_suppressions(
         else:
             problems.append(unreasoned(finding))
     return kept, suppressed, problems
+
+
+# --- comments that do nothing: warnings ----------------------------------------------------------
+# A suppression that names no rule kmslint knows suppresses nothing, and the finding it was meant for
+# stays; say so where the comment is rather than let the user believe it works.
+
+_CHECKOV_FORM = re.compile(r"^\s*=")  # checkov's "# checkov:skip=CKV_AWS_7:reason" habit
+_FIRST_WORD = re.compile(r"^\s*([^\s,]+)")
+
+
+def comment_problems(directive: Directive, rest: str, rules: Sequence[Rule]) -> list[str]:
+    """Why a ``kmslint:ignore`` comment does not do what it seems to (empty when it is fine).
+    ``rest`` is the text after the rule ids."""
+    from .config import resolve_rule, unknown_rule_message
+
+    if not directive.rule_ids:
+        if _CHECKOV_FORM.match(rest):
+            return ["the checkov-style form 'kmslint:ignore=...' is not read; write '# kmslint:ignore KMS003 -- reason'"]
+        word = _FIRST_WORD.match(rest.split("--", 1)[0])
+        if word is None:
+            return ["this suppression names no rule; write '# kmslint:ignore KMS003 -- reason'"]
+        rid = resolve_rule(word.group(1), rules)
+        if rid is not None:
+            return [f"suppressions name rules by id: write '{rid}' instead of '{word.group(1)}'"]
+        return [f"suppression names {unknown_rule_message(word.group(1), rules)}"]
+    known = {r.id for r in rules}
+    return [f"suppression names {unknown_rule_message(rid, rules)}" for rid in sorted(directive.rule_ids) if rid not in known]
+
+
+def _comments(lines: Sequence[str]) -> list[tuple[Directive, str]]:
+    out = []
+    for n, text in enumerate(lines, start=1):
+        if "kmslint:ignore" not in text:
+            continue
+        directive = parse_directive(text, n)
+        if directive is not None:
+            out.append((directive, directive.rest))
+    return out
+
+
+def _mentions_directive(path: Path, max_bytes: int) -> bool:
+    """A cheap look at the raw bytes: most files hold no suppression comment at all."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return False  # never parsed (KMS000 says why), so its comments matter to no finding
+        return b"kmslint:ignore" in path.read_bytes()
+    except OSError:
+        return False
+
+
+def suppression_warnings(
+    files: Sequence[tuple[str, Path]],
+    root: Path,
+    rules: Sequence[Rule],
+    used: Optional[set[tuple[str, int, str]]] = None,
+    active: Sequence[str] = (),
+    max_bytes: int = 10 * 1024 * 1024,
+) -> list[ScanWarning]:
+    """Warnings for the suppression comments in ``files`` ((path relative to ``root``, absolute path)
+    pairs) that name an unknown rule, a rule name, or use checkov's ``=`` form; and, when ``used`` is
+    given, for each rule id in ``active`` that a comment names but no finding matched
+    (``--report-unused-suppressions``)."""
+    sources = SourceCache(root)
+    warnings: list[ScanWarning] = []
+    for path, absolute in files:
+        if not _mentions_directive(absolute, max_bytes):
+            continue
+        for directive, rest in _comments(sources.lines(path) or []):
+            warnings += [ScanWarning(path, directive.line, m) for m in comment_problems(directive, rest, rules)]
+            if used is None:
+                continue
+            for rid in sorted(directive.rule_ids & set(active)):
+                if (path, directive.line, rid) not in used:
+                    warnings.append(ScanWarning(path, directive.line, f"unused suppression: no {rid} finding here; remove {rid} from the comment"))
+    return sorted(warnings)
+
+
+def metadata_warnings(ignores: Sequence[Ignore], rules: Sequence[Rule]) -> list[ScanWarning]:
+    """Warnings for loader-found ignores (CloudFormation ``Metadata: {kmslint: {ignore: [{id: ...}]}}``)
+    whose id is not a rule id: they suppress nothing, like such comments."""
+    from .config import resolve_rule, unknown_rule_message
+
+    known = {r.id for r in rules}
+    warnings = []
+    for ignore in ignores:
+        rid = ignore.rule_id.strip().upper()
+        if rid in known:
+            continue
+        by_name = resolve_rule(ignore.rule_id, rules)
+        message = (
+            f"suppressions name rules by id: write '{by_name}' instead of '{ignore.rule_id}'"
+            if by_name
+            else f"suppression names {unknown_rule_message(ignore.rule_id, rules)}"
+        )
+        warnings.append(ScanWarning(ignore.location.path, ignore.location.line, message))
+    return warnings

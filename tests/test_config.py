@@ -96,7 +96,7 @@ def test_empty_file_is_the_default_config(tmp_path: Path) -> None:
         ("select: KMS001\n", "select"),
         ("select: [KMS1]\n", r"select\.0"),
         ("fail-on: always\n", "fail-on"),
-        ("rules:\n  deletion-window: {min_days: 30}\n", "rules.deletion-window: not a rule id"),
+        ("rules:\n  Deletion_Window: {min_days: 30}\n", "rules.Deletion_Window: not a rule id or name"),
         ("exclude: ['']\n", r"exclude\.0"),
         ("- a list\n", "must be a mapping"),
         ("rules:\n  KMS002: {level: off}\n", "rules.KMS002.level"),  # YAML 1.1 reads off as false

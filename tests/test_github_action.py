@@ -48,9 +48,11 @@ def test_action_contract() -> None:
     assert {"paths", "sarif-file", "fail-on", "category"} <= set(action["inputs"])
     assert action["outputs"]["sarif-file"]["value"] == "${{ steps.scan.outputs.sarif-file }}"
     # Inputs reach the scripts through env only: an expression inside `run` is a script-injection hole.
-    assert all("${{" not in s["run"] for s in action["runs"]["steps"])
-    install = action["runs"]["steps"][0]["run"]
+    assert all("${{" not in s.get("run", "") for s in action["runs"]["steps"])
+    install = next(s["run"] for s in action["runs"]["steps"] if s.get("name") == "Install kmslint")
     assert '"$GITHUB_ACTION_PATH"' in install and "-m venv" in install
+    cache = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == "~/.cache/kmslint-pip" and 'PIP_CACHE_DIR="$HOME/.cache/kmslint-pip"' in install
 
 
 def test_example_workflow_uploads_sarif_even_when_kmslint_fails() -> None:
@@ -68,12 +70,16 @@ def test_example_workflow_uploads_sarif_even_when_kmslint_fails() -> None:
 
 
 def run_scan_step(workspace: Path, runner_temp: Path, inputs: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run the scan step as a runner does: its ``run`` line, its env, GITHUB_ACTION_PATH at this checkout,
+    and a fake GITHUB_STEP_SUMMARY (read it back from ``runner_temp / "step_summary.md"``)."""
     scan = step(load(ACTION), "scan")
     script = runner_temp / "scan.sh"
     script.write_text(scan["run"], encoding="utf-8")
     output = runner_temp / "github_output"
     output.write_text("", encoding="utf-8")
-    env = dict(os.environ, RUNNER_TEMP=str(runner_temp), GITHUB_OUTPUT=str(output))
+    env = dict(os.environ, RUNNER_TEMP=str(runner_temp), GITHUB_OUTPUT=str(output), GITHUB_ACTION_PATH=str(PROJECT),
+               GITHUB_STEP_SUMMARY=str(runner_temp / "step_summary.md"))
+    inputs = {"report-unused-suppressions": "true", **inputs}
     env.update({name: inputs[expr.split("inputs.")[1].rstrip(" }")] for name, expr in scan["env"].items()})
     proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace, env=env,
                           capture_output=True, text=True, timeout=120)
@@ -86,6 +92,7 @@ def runner(tmp_path: Path) -> tuple[Path, Path]:
     workspace, temp = tmp_path / "workspace", tmp_path / "runner-temp"
     write_tree(workspace, {**GOOD_MODULE, **BAD_MODULE})
     write_kmslint_script(temp / "kmslint-venv" / "bin" / "kmslint")
+    (temp / "kmslint-venv" / "bin" / "python").symlink_to(sys.executable)
     return workspace, temp
 
 
@@ -127,3 +134,42 @@ def test_scan_step_can_leave_suppressed_findings_out_of_the_upload(runner: tuple
     kept = kms003_results("false")
     assert len(kept) == 1 and kept[0]["suppressions"][0]["justification"].startswith("legacy key")
     assert kms003_results("true") == []
+
+
+def test_scan_step_prints_annotations_and_writes_a_job_summary(runner: tuple[Path, Path]) -> None:
+    workspace, temp = runner
+    (workspace / "kms" / "legacy.tf").write_text(
+        "# kmslint:ignore KMS002 -- the window was reviewed\n" + (workspace / "kms" / "legacy.tf").read_text()
+    )
+    inputs = {"paths": ".", "sarif-file": "kmslint.sarif", "fail-on": "error", "category": "", "omit-suppressed": "false"}
+    proc, _ = run_scan_step(workspace, temp, inputs)
+    assert proc.returncode == 1, proc.stderr
+    log = proc.stdout.splitlines()
+    assert f"::error file=app/bad.tf,line={BAD_ROTATION_LINE},col=3,title=KMS003 rotation-enabled::" in "\n".join(log)
+    assert log[-1].startswith("kmslint: ") and all(x.startswith("::") for x in log[:-1])
+    # CI mode: the comment that matches no finding is reported, as an annotation and in the summary.
+    assert "::warning file=kms/legacy.tf,line=1,title=kmslint::unused suppression: no KMS002 finding here" in proc.stdout
+    summary = (temp / "step_summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("## kmslint\n")
+    assert "### Findings by rule" in summary and "| KMS003 rotation-enabled | error |" in summary
+    assert f"| app/bad.tf:{BAD_ROTATION_LINE} | KMS003 | Automatic key rotation is off for aws\\_kms\\_key.bad" in summary
+    assert "### Warnings about the input" in summary and "unused suppression" in summary
+    assert json.loads((workspace / "kmslint.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]  # SARIF still written
+
+
+def test_job_summary_escapes_input_and_lists_what_was_not_checked() -> None:
+    sys.path.insert(0, str(PROJECT / "action"))
+    try:
+        import summary  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    doc = {
+        "findings": [{"rule_id": "KMS003", "rule_name": "rotation-enabled", "level": "error", "path": "a|<b>.tf", "line": 2,
+                      "message": "Off for <img src=x>\n| x. Fix it."}],
+        "unchecked": [{"path": "live/terragrunt.hcl", "line": 1, "reason": "Terragrunt files are not read"}],
+        "errors": [], "suppressed": [],
+    }
+    md = summary.render(doc, "kmslint.sarif")
+    assert "**1 error, 0 warnings, 0 notes** (0 suppressed findings, 1 not checked)." in md
+    assert "| a\\|&lt;b&gt;.tf:2 | KMS003 | Off for &lt;img src=x&gt; \\| x. |" in md
+    assert "- live/terragrunt.hcl:1: Terragrunt files are not read" in md

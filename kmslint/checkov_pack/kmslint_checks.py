@@ -38,8 +38,9 @@ CLOUDFORMATION_KEYS = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 CATALOG = Path(__file__).with_name("rules.jsonl")
 TIMEOUT_S = 600
 NOT_FOUND = (
-    "the kmslint executable was not found: install kmslint in its own environment (pip install kmslint) "
-    "and put its bin directory on PATH, or set KMSLINT_BIN to the kmslint executable"
+    "the kmslint executable was not found: install kmslint in its own environment from a checkout "
+    "(python3 -m venv ~/.venvs/kmslint && ~/.venvs/kmslint/bin/pip install /path/to/kmslint) or a git URL "
+    "(pipx install git+<repository URL>), then put its bin directory on PATH or set KMSLINT_BIN to the kmslint executable"
 )
 # Tag -> checkov category, first match wins.
 CATEGORIES = (
@@ -130,7 +131,10 @@ def parse_report(stdout: str, returncode: int, stderr: str) -> Verdicts:
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
         why = stderr.strip()[-800:] or stdout.strip()[-800:] or "no output"
         return Verdicts(failure=f"kmslint exited {returncode} without a JSON report: {why}")
-    errors = {str(e.get("rule_id") or ""): f"{e.get('path', '')}: {e.get('message', '')}" for e in doc.get("errors", [])}
+    # Entries with level "warning" (a suppression comment naming an unknown rule) are about the input, not a
+    # failed check: they must not fail every check of the scan.
+    problems = [e for e in doc.get("errors", []) if isinstance(e, dict) and e.get("level") != "warning"]
+    errors = {str(e.get("rule_id") or ""): f"{e.get('path', '')}: {e.get('message', '')}" for e in problems}
     return Verdicts(tuple(doc["findings"]), tuple(doc.get("suppressed", [])), errors)
 
 

@@ -81,7 +81,8 @@ def _condition_outcomes(rule: Rule, check: Check, target: Any, params: Mapping[s
     location = at.location if isinstance(at, Value) else at if isinstance(at, Location) else target_location(target)
     if verdict is UNKNOWN:
         unknown = [f for f in condition_fields(check.when) if plain(resolve_field(target, f)) is UNKNOWN]
-        yield Undecided(location, f"{', '.join(unknown) or 'the condition'} could not be resolved")
+        why = [v.note for v in (resolve_field(target, f) for f in unknown) if isinstance(v, Value) and v.note]  # the loader's reason, if it gave one
+        yield Undecided(location, f"{', '.join(unknown) or 'the condition'} could not be resolved" + "".join(f": {w}" for w in dict.fromkeys(why)))
     elif verdict:
         at_value = plain(at) if at is not None else ""
         message = _Fields(target, params, at_value, rule).format(check.message.strip())

@@ -34,7 +34,9 @@ def render(result: ScanResult, rules: Sequence[Rule], show_unknown: bool = False
     doc: dict[str, Any] = {
         "version": __version__,
         "findings": [finding_dict(f) for f in result.findings],
-        "errors": [{"path": e.path, "rule_id": e.rule_id, "message": e.message} for e in result.errors],
+        # Input warnings (a suppression naming an unknown rule) share the list, with a level: they never fail the run.
+        "errors": [{"path": e.path, "rule_id": e.rule_id, "message": e.message} for e in result.errors]
+        + [{"path": w.path, "line": w.line, "level": "warning", "message": w.message} for w in result.warnings],
         "suppressed": [finding_dict(f) for f in result.suppressed],
         "unchecked": [{"path": u.location.path, "line": u.location.line, "reason": u.reason} for u in result.unchecked],
         "config": result.config or None,  # which .kmslint.yaml / pyproject.toml applied (null: the defaults)

@@ -29,7 +29,6 @@ from .json_report import utf8_safe
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 TOOL_NAME = "kmslint"
-INFORMATION_URI = "https://kmslint.dev"
 SRCROOT = "%SRCROOT%"
 PARSE_ERROR_RULE = "KMS000"
 
@@ -160,7 +159,6 @@ def sarif_log(
                 "name": TOOL_NAME,
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
                 "rules": [_rule_descriptor(r) for r in rules],
             }
         },
