@@ -288,7 +288,9 @@ def _silence(stream: TextIO) -> None:
 def scan_root(paths: Sequence[Path]) -> Path:
     """Findings are relative to the current directory, or to the scanned tree when it lies elsewhere."""
     cwd = Path.cwd().resolve()
-    resolved = [p.resolve() for p in paths]
+    # Absolute, not resolved: a named file that is a symlink out of the tree must not move the root
+    # to where it points (``evil.tf -> /proc/self/environ`` would make /proc/self the root).
+    resolved = [Path(os.path.abspath(p)) for p in paths]
     if all(p.is_relative_to(cwd) for p in resolved):
         return cwd
     dirs = [str(p if p.is_dir() else p.parent) for p in resolved]

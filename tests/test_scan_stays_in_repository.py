@@ -61,6 +61,22 @@ def test_the_json_report_names_the_configuration_used(tmp_path: Path, monkeypatc
     (tmp_path / "main.tf").write_text(KEY)
     _, out, _ = run(["scan", ".", "--format", "json"], tmp_path, monkeypatch)
     assert json.loads(out)["config"] == ".kmslint.yaml"
+    _, out, _ = run(["scan", "."], tmp_path, monkeypatch)
+    assert out.splitlines()[-1].endswith("; configuration: .kmslint.yaml")
+    (tmp_path / ".kmslint.yaml").unlink()
+    _, out, _ = run(["scan", "."], tmp_path, monkeypatch)
+    assert "configuration:" not in out
+
+
+def test_a_named_file_linked_out_of_the_tree_does_not_move_the_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(KEY)
+    (tmp_path / "evil.tf").symlink_to("/proc/self/environ")
+    rc, out, _ = run(["scan", "evil.tf", "main.tf", "--format", "json"], tmp_path, monkeypatch)
+    doc = json.loads(out)
+    (evil,) = [f for f in doc["findings"] if f["path"] == "evil.tf"]
+    assert evil["rule_id"] == "KMS000" and "not followed" in evil["message"]
+    assert any(f["path"] == "main.tf" for f in doc["findings"])
 
 
 def test_a_configuration_linked_out_of_the_repository_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

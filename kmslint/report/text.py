@@ -120,7 +120,8 @@ def summary(result: ScanResult, show_unknown: bool = False, notes: Sequence[str]
     if hidden:
         text += ", " + ", ".join(hidden) + ("" if show_unknown else " (run with --show-unknown)")
     files = f"{result.files_scanned} file{'' if result.files_scanned == 1 else 's'}"
-    return "".join([f"kmslint: {files} scanned: {text}", *(f"; {escape(n)}" for n in notes)])
+    used = f"; configuration: {escape(result.config)}" if result.config else ""
+    return "".join([f"kmslint: {files} scanned: {text}{used}", *(f"; {escape(n)}" for n in notes)])
 
 
 def _unknown_lines(result: ScanResult) -> list[str]:
