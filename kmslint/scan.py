@@ -13,7 +13,7 @@ from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
 from .limits import Limits, too_deep, too_large
-from .model.resources import Inventory, ParseError
+from .model.resources import Inventory, ParseError, Unchecked
 from .model.values import Location
 from .suppress import apply_suppressions
 
@@ -169,7 +169,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         errors=tuple(errors),
         unknowns=tuple(unknowns),
         files_scanned=len(files),
-        unchecked=tuple(sorted(set(inv.unchecked))),
+        unchecked=tuple(sorted(set(inv.unchecked) | {Unchecked(u.location, f"{u.rule_id}: {u.detail}") for u in unknowns if u.unchecked})),
     )
     return focus.narrow(result), inv
 

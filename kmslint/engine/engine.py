@@ -103,7 +103,7 @@ def run_rule(
                 if isinstance(out, Hit):
                     findings.append(_finding(rule, level, out, target))
                 else:
-                    unknowns.append(UnknownNote(out.location, rule.id, out.detail))
+                    unknowns.append(UnknownNote(out.location, rule.id, out.detail, out.unchecked))
     return findings, errors, unknowns
 
 

@@ -176,6 +176,11 @@ class Alias:
     target: Value[Any]  # the key's address when resolved to a key in the unit
 
 
+def _default(value: Any) -> Any:
+    """A dataclass default: AWS's behaviour when the source is silent, located nowhere."""
+    return field(default_factory=lambda: Value(value, Location("", 1), Presence.DEFAULT))
+
+
 @dataclass(frozen=True)
 class MetricFilter:
     address: str
@@ -184,6 +189,9 @@ class MetricFilter:
     pattern: Value[Any]
     metric_name: Value[Any]
     namespace: Value[Any]
+    name: Value[Any] = _default(None)  # the filter's own name (Terraform ``id``, CloudFormation ``Ref``)
+    metric_value: Value[Any] = _default("1")  # what one matching event adds: a number, or ``$.field``
+    dimensions: Value[Any] = _default(())  # names of the metric's dimensions; () when it has none
 
 
 @dataclass(frozen=True)
@@ -195,6 +203,17 @@ class Alarm:
     namespace: Value[Any]
     actions: Value[Any]  # tuple of action ARNs; empty tuple: no action
     actions_enabled: Value[Any] = field(default_factory=lambda: Value(True, Location("", 1), Presence.DEFAULT))
+    metric_filter: Value[Any] = _default("")  # address of the filter whose name is the metric (``.id``, ``!Ref``)
+    dimensions: Value[Any] = _default(())  # names of the dimensions the alarm asks for
+    statistic: Value[Any] = _default(None)  # Sum, SampleCount, Average, ...; None: extended or unknown
+    comparison: Value[Any] = _default(None)
+    threshold: Value[Any] = _default(None)
+    evaluation_periods: Value[Any] = _default(1)
+    datapoints_to_alarm: Value[Any] = _default(None)  # None: evaluation_periods
+    treat_missing_data: Value[Any] = _default("missing")
+
+
+READ_ONLY_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
 
 @dataclass(frozen=True)
@@ -207,6 +226,14 @@ class EventRule:
     enabled: Value[Any] = field(default_factory=lambda: Value(True, Location("", 1), Presence.DEFAULT))
     inline_targets: int = 0  # CloudFormation carries targets inside the rule
     bus: Value[Any] = field(default_factory=lambda: Value("default", Location("", 1), Presence.DEFAULT))
+    state: Value[Any] = _default("ENABLED")  # ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
+
+    @property
+    def sees_read_only_events(self) -> Tri:
+        """EventBridge delivers read-only management events (Decrypt, Encrypt, ...) only to rules in
+        state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS ("Receiving read-only management events")."""
+        state = self.state.value
+        return UNKNOWN if state is UNKNOWN else state == READ_ONLY_STATE
 
     @property
     def sees_aws_events(self) -> Tri:

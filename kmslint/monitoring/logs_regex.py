@@ -157,7 +157,7 @@ class _Parser:
         if char == ".":
             return (lambda c: c != "\n"), i + 1
         if char.isascii() and (char.isalnum() or char in _SYMBOLS):
-            return (lambda c, want=char: c == want), i + 1
+            return _is(char), i + 1
         raise self.fail(f"{char!r} is not allowed")
 
     def char_class(self, body: str, i: int) -> tuple[CharTest, int]:
@@ -175,10 +175,10 @@ class _Parser:
                 j += 2
             elif j + 2 < len(spec) and spec[j + 1] == "-":
                 low, high = spec[j], spec[j + 2]
-                tests.append(lambda c, lo=low, hi=high: lo <= c <= hi)
+                tests.append(_in_range(low, high))
                 j += 3
             else:
-                tests.append(lambda c, want=spec[j]: c == want)
+                tests.append(_is(spec[j]))
                 j += 1
         group = tuple(tests)
         if negate:
@@ -224,6 +224,14 @@ class _Parser:
         if low > MAX_STATES or (high is not None and high > MAX_STATES):
             raise self.fail(f"more than {MAX_STATES} repetitions")
         return low, high
+
+
+def _is(want: str) -> CharTest:
+    return lambda c: c == want
+
+
+def _in_range(low: str, high: str) -> CharTest:
+    return lambda c: low <= c <= high
 
 
 def _escape(char: str) -> CharTest:

@@ -62,15 +62,44 @@ def _actions(raw: Any) -> Any:
     return tuple(str(x) for x in raw if x is not None)
 
 
+def _names(raw: Any) -> Any:
+    """The keys of a ``dimensions`` map: what an alarm must ask for to see the metric."""
+    if raw is None:
+        return ()
+    if raw is UNKNOWN or not isinstance(raw, dict):
+        return UNKNOWN
+    return tuple(sorted(str(k) for k in raw))
+
+
+def _scalar(raw: Any) -> Any:
+    """A number or string attribute as its text (``threshold = 1``, ``evaluation_periods = "1"``)."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return str(raw)
+    return as_str(raw)
+
+
 def _metric_filter(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> MetricFilter:
     pattern, ploc = _arg(loader, inst, block, "pattern")
+    own, oloc = _arg(loader, inst, block, "name")
     mts = block.body.blocks_of("metric_transformation")
-    name = ns = None
-    nloc = nsloc = block.loc
+    name = ns = value = dims = None
+    nloc = nsloc = vloc = dloc = block.loc
     if mts:
         name, nloc = _arg(loader, inst, mts[0], "name")
         ns, nsloc = _arg(loader, inst, mts[0], "namespace")
-    return MetricFilter(addr, unit, block.loc, _value(pattern, ploc, default=""), _value(name, nloc), _value(ns, nsloc))
+        value, vloc = _arg(loader, inst, mts[0], "value")
+        dims, dloc = _arg(loader, inst, mts[0], "dimensions")
+    return MetricFilter(
+        addr, unit, block.loc, _value(pattern, ploc, default=""), _value(name, nloc), _value(ns, nsloc),
+        name=_value(own, oloc), metric_value=_value(value, vloc, _scalar, "1"), dimensions=_value(dims, dloc, _names, ()),
+    )
+
+
+def _filter_ref(raw: Any) -> str:
+    """``aws_cloudwatch_log_metric_filter.x.id`` names the filter (its id is its name): its address."""
+    if isinstance(raw, Text) and raw.ref and raw.attr == "id" and "aws_cloudwatch_log_metric_filter." in raw.ref:
+        return raw.ref
+    return ""
 
 
 def _alarm(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> Alarm:
@@ -80,7 +109,23 @@ def _alarm(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, u
         name = ns = UNKNOWN  # metric math: the metrics are inside queries kmslint does not evaluate
     actions, aloc = _arg(loader, inst, block, "alarm_actions")
     enabled, eloc = _arg(loader, inst, block, "actions_enabled")
-    return Alarm(addr, unit, block.loc, _value(name, nloc), _value(ns, nsloc), _value(actions, aloc, _actions, ()), _value(enabled, eloc, as_bool, True))
+    ref = _filter_ref(name)
+    extra = {field: _value(*_arg(loader, inst, block, arg), convert, default) for field, arg, convert, default in _ALARM_ARGS}
+    return Alarm(
+        addr, unit, block.loc, _value(name, nloc), _value(ns, nsloc), _value(actions, aloc, _actions, ()), _value(enabled, eloc, as_bool, True),
+        metric_filter=Value(ref, nloc) if ref else Value("", nloc, Presence.DEFAULT), **extra,
+    )
+
+
+_ALARM_ARGS: tuple[tuple[str, str, Any, Any], ...] = (
+    ("dimensions", "dimensions", _names, ()),
+    ("statistic", "statistic", as_str, None),
+    ("comparison", "comparison_operator", as_str, None),
+    ("threshold", "threshold", _scalar, None),
+    ("evaluation_periods", "evaluation_periods", _scalar, 1),
+    ("datapoints_to_alarm", "datapoints_to_alarm", _scalar, None),
+    ("treat_missing_data", "treat_missing_data", as_str, "missing"),
+)
 
 
 def _event_rule(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, unit: str) -> EventRule:
@@ -89,14 +134,16 @@ def _event_rule(loader: "TerraformLoader", inst: Instance, block: Block, addr: s
     enabled, eloc = _arg(loader, inst, block, "is_enabled")
     state, sloc = _arg(loader, inst, block, "state")
     enabled_value = _value(enabled, eloc, as_bool, True)
+    state_value = Value("ENABLED" if enabled_value.value is True else "DISABLED" if enabled_value.value is False else UNKNOWN, eloc, enabled_value.presence)
     if state is not None:
         s = as_str(state)
         enabled_value = Value(UNKNOWN if s is UNKNOWN else s != "DISABLED", sloc)
+        state_value = _value(state, sloc)
     bus, bloc = _arg(loader, inst, block, "event_bus_name")
     pat = _pattern_json(pattern)
     pattern_value = Value(pat, ploc, Presence.UNKNOWN if pat is UNKNOWN else Presence.SET)
     return EventRule(
-        addr, unit, block.loc, _value(name, nloc, default=addr), pattern_value, enabled_value, bus=_value(bus, bloc, default="default")
+        addr, unit, block.loc, _value(name, nloc, default=addr), pattern_value, enabled_value, bus=_value(bus, bloc, default="default"), state=state_value
     )
 
 
