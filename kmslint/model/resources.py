@@ -192,6 +192,8 @@ class MetricFilter:
     name: Value[Any] = _default(None)  # the filter's own name (Terraform ``id``, CloudFormation ``Ref``)
     metric_value: Value[Any] = _default("1")  # what one matching event adds: a number, or ``$.field``
     dimensions: Value[Any] = _default(())  # names of the metric's dimensions; () when it has none
+    log_group: Value[Any] = _default(UNKNOWN)  # the log group's name
+    region: Value[Any] = _default("")  # see Trail.region
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,7 @@ class EventRule:
     inline_targets: int = 0  # CloudFormation carries targets inside the rule
     bus: Value[Any] = field(default_factory=lambda: Value("default", Location("", 1), Presence.DEFAULT))
     state: Value[Any] = _default("ENABLED")  # ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
+    region: Value[Any] = _default("")  # see Trail.region: a rule sees only its own Region's events
 
     @property
     def sees_read_only_events(self) -> Tri:
@@ -243,6 +246,40 @@ class EventRule:
         if bus is UNKNOWN:
             return UNKNOWN
         return bus in (None, "", "default") or str(bus).endswith(":event-bus/default")
+
+
+@dataclass(frozen=True)
+class Trail:
+    """A CloudTrail trail, for what it delivers to CloudWatch Logs.
+
+    ``region`` identifies a Region without naming it: the Terraform provider configuration the
+    resource uses (``aws``, ``aws.eu``), ``""`` for a CloudFormation template (one Region), or
+    UNKNOWN (a module whose caller passes ``providers``). Equal values are the same Region;
+    different ones may or may not be."""
+
+    address: str
+    unit: str
+    location: Location
+    log_group: Value[Any]  # the name of the log group it delivers to; None: none
+    multi_region: Value[Any]
+    region: Value[Any] = _default("")
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    address: str
+    unit: str
+    location: Location
+    name: Value[Any]
+
+
+@dataclass(frozen=True)
+class KeyRegion:
+    """The Region of a key (see :class:`Trail` for how a Region is identified)."""
+
+    address: str
+    unit: str
+    region: Value[Any]
 
 
 @dataclass(frozen=True)
@@ -347,6 +384,9 @@ class Inventory:
     ignores: tuple[Ignore, ...] = ()
     units: tuple[str, ...] = ()
     unchecked: tuple[Unchecked, ...] = ()
+    trails: tuple[Trail, ...] = ()
+    log_groups: tuple[LogGroup, ...] = ()
+    key_regions: tuple[KeyRegion, ...] = ()
 
     def merge(self, other: "Inventory") -> "Inventory":
         return Inventory(

@@ -26,7 +26,9 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from ..engine.api import Hit, Outcome, Undecided, Unit
 from ..model.resources import READ_ONLY_STATE, Alarm, EventRule, EventTarget, Inventory, MetricFilter
 from ..model.values import UNKNOWN, Location
+from ..model.resources import Key
 from ..monitoring.alarms import why_alarm_never_fires
+from ..monitoring.regions import filter_sees_cloudtrail, filter_sees_region, key_region, same_region
 from ..monitoring.coverage import (
     CIS_FILTER_PATTERN,
     PENDING_DELETION_FILTER_PATTERN,
@@ -138,20 +140,49 @@ def _check(unit: Unit, params: Mapping[str, Any], inv: Inventory, watch: _Watch)
     if not unit.keys:
         return
     scope = _Scope.of(unit, params, inv)
-    parts = [_assess_filter(f, scope, watch.probes) for f in scope.filters]
-    parts += [_assess_rule(r, scope, watch) for r in scope.rules]
-    covered = {label for part in parts for label in part.covers}
-    if all(label in covered for label in watch.probes.labels):
-        return
-    unknowns = [u for part in parts for u in part.unknowns]
-    if unknowns:
-        yield from unknowns
+    filters = [(f, _assess_filter(f, scope, watch.probes, inv)) for f in scope.filters]
+    rules = [(r, _assess_rule(r, scope, watch)) for r in scope.rules]
+    problems: list[str] = []
+    unknowns: list[Undecided] = []
+    for region, keys in _by_region(unit, inv).items():
+        parts = [_in_region(a, filter_sees_region(f, region, inv), f"metric filter {f.address}", f.location, keys, _TRAIL_HINT) for f, a in filters]
+        parts += [_in_region(a, same_region(r.region.value, region), f"EventBridge rule {r.address}", r.location, keys) for r, a in rules]
+        covered = {label for part in parts for label in part.covers}
+        if all(label in covered for label in watch.probes.labels):
+            continue
+        found = [u for part in parts for u in part.unknowns]
+        if not found:
+            problems += [p for part in parts for p in part.problems if p not in problems]
+            break  # a Region no monitor covers: the finding stands, whatever other Regions hold
+        unknowns += found
+    else:
+        yield from dict.fromkeys(unknowns)
         return
     first = unit.keys[0]
-    problems = [p for part in parts for p in part.problems]
     if params.get("require_metric_filter", False) is True and inv.event_rules:
         problems.append("EventBridge rules are not counted (require_metric_filter: CIS asks for a metric filter and alarm)")
     yield Hit(unit.location, _message(unit, watch, problems), resource=first.address)
+
+
+def _by_region(unit: Unit, inv: Inventory) -> dict[Any, list[Key]]:
+    groups: dict[Any, list[Key]] = {}
+    for key in unit.keys:
+        groups.setdefault(key_region(key, inv).value, []).append(key)
+    return groups
+
+
+_TRAIL_HINT = " and no multi-Region trail feeds its log group"
+
+
+def _in_region(part: _Assessment, sees: Any, what: str, where: Location, keys: Sequence[Key], trail_hint: str = "") -> _Assessment:
+    """A monitor's assessment for keys of one Region: it counts only if it sees that Region."""
+    if sees is True or not (part.covers or part.unknowns):
+        return part
+    names = ", ".join(k.address for k in keys[:3]) + (" ..." if len(keys) > 3 else "")
+    if sees is False:
+        return _Assessment((), (f"{what} is in another Region than {names}{trail_hint}",))
+    fix = "give both a provider with a known region" + (", or feed the filter from a multi-Region trail" if trail_hint else "")
+    return _unknown(where, f"{what}: cannot tell whether it sees the events of the Region of {names}; {fix}")
 
 
 def _message(unit: Unit, watch: _Watch, problems: Sequence[str]) -> str:
@@ -166,13 +197,15 @@ def _message(unit: Unit, watch: _Watch, problems: Sequence[str]) -> str:
 # --- metric filters and alarms ------------------------------------------------------------
 
 
-def _assess_filter(mf: MetricFilter, scope: _Scope, probes: ProbeSet) -> _Assessment:
+def _assess_filter(mf: MetricFilter, scope: _Scope, probes: ProbeSet, inv: Inventory) -> _Assessment:
     what = f"metric filter {mf.address}"
     if not mf.pattern.known:
         return _unknown(mf.pattern.location, f"{what}: the filter pattern could not be resolved")
     if not isinstance(mf.pattern.value, str):
         return _unknown(mf.pattern.location, f"{what}: the filter pattern is not a string")
     verdict = judge_filter_pattern(mf.pattern.value, probes)
+    if verdict.could_match and filter_sees_cloudtrail(mf, inv) is False:
+        return _Assessment()  # its log group is declared here and no trail delivers to it
     found = _judged(what, verdict, probes, mf.pattern.location)
     if found is not None:
         return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Mapping, Optional
 
-from ...model.resources import Alarm, EventRule, Inventory, MetricFilter
+from ...model.resources import Alarm, EventRule, Inventory, LogGroup, MetricFilter, Trail
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool as _as_bool
 from .resolve import RNode, Resolver, Template, contains_unknown, plain
@@ -73,6 +73,40 @@ def _dimension_names(v: Any) -> Any:
     return tuple(sorted(str(n) for n in names)) if all(isinstance(n, str) for n in names) else UNKNOWN
 
 
+def _group_identity(tpl: Template, text: Any) -> Any:
+    """A log group as one string: its name, or ``${LogicalId}`` when CloudFormation names it.
+
+    ``!Ref Group`` gives ``${Group}`` and ``!GetAtt Group.Arn`` ``${Group.Arn}``; both become the
+    group's ``LogGroupName`` when the template sets it; an ARN literal becomes the name in it."""
+    if not isinstance(text, str):
+        return UNKNOWN
+    if text.startswith("${") and text.endswith("}"):
+        lid = text[2:-1].split(".", 1)[0]
+        res = tpl.resources.get(lid)
+        if not isinstance(res, dict) or res.get("Type") != "AWS::Logs::LogGroup":
+            return UNKNOWN
+        props = res.get("Properties")
+        name = props.get("LogGroupName") if isinstance(props, dict) else None
+        return name if isinstance(name, str) else "${" + lid + "}"
+    if "${" in text:
+        return UNKNOWN
+    if text.startswith("arn:") and ":log-group:" in text:
+        return text.split(":log-group:", 1)[1].split(":", 1)[0]
+    return text
+
+
+def _trail(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
+    arn = props.get("CloudWatchLogsLogGroupArn")
+    group = _value(arn, header, lambda v: _group_identity(tpl, v), None)
+    multi = _value(props.get("IsMultiRegionTrail"), header, _as_bool, False)
+    return Inventory(trails=(Trail(lid, tpl.rel, header, group, multi),))
+
+
+def _log_group(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
+    name = _value(props.get("LogGroupName"), header, _text, "${" + lid + "}")
+    return Inventory(log_groups=(LogGroup(lid, tpl.rel, header, name),))
+
+
 def _metric_filter(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
     transformations = props.get("MetricTransformations")
     first = _first_item(transformations)
@@ -86,7 +120,8 @@ def _metric_filter(tpl: Template, lid: str, props: RNode, header: Location) -> I
         dims = _value(first.get("Dimensions") if first else None, header, _dimension_names, ())
     pattern = _value(props.get("FilterPattern"), header, _text, "")
     own = _value(props.get("FilterName"), header, _text, UNKNOWN)  # absent: CloudFormation generates one
-    mf = MetricFilter(lid, tpl.rel, header, pattern, name, namespace, name=own, metric_value=value, dimensions=dims)
+    group = _value(props.get("LogGroupName"), header, lambda v: _group_identity(tpl, v), UNKNOWN)
+    mf = MetricFilter(lid, tpl.rel, header, pattern, name, namespace, name=own, metric_value=value, dimensions=dims, log_group=group)
     return Inventory(metric_filters=(mf,))
 
 
@@ -155,7 +190,9 @@ def _event_rule(tpl: Template, lid: str, props: RNode, header: Location, raw_pro
     return Inventory(event_rules=(rule,))
 
 
-MONITORING_TYPES = ("AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::Events::Rule")
+MONITORING_TYPES = (
+    "AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::Events::Rule", "AWS::CloudTrail::Trail", "AWS::Logs::LogGroup",
+)
 
 
 def monitoring_resource(tpl: Template, lid: str, res: Mapping[str, Any], header: Location, resolver: Resolver) -> Inventory:
@@ -167,4 +204,8 @@ def monitoring_resource(tpl: Template, lid: str, res: Mapping[str, Any], header:
         return _metric_filter(tpl, lid, props, header)
     if rtype == "AWS::CloudWatch::Alarm":
         return _alarm(tpl, lid, props, header)
+    if rtype == "AWS::CloudTrail::Trail":
+        return _trail(tpl, lid, props, header)
+    if rtype == "AWS::Logs::LogGroup":
+        return _log_group(tpl, lid, props, header)
     return _event_rule(tpl, lid, props, header, res.get("Properties"))
