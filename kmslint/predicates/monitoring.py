@@ -161,13 +161,19 @@ def _check(unit: Unit, params: Mapping[str, Any], inv: Inventory, watch: _Watch)
     first = unit.keys[0]
     if params.get("require_metric_filter", False) is True and inv.event_rules:
         problems.append("EventBridge rules are not counted (require_metric_filter: CIS asks for a metric filter and alarm)")
-    yield Hit(unit.location, _message(unit, watch, problems), resource=first.address)
+    # The monitors the verdict names: a focus scan of a changed monitoring file keeps the finding.
+    related = tuple(f.location for f, a in filters if a.problems or a.covers)
+    related += tuple(r.location for r, a in rules if a.problems or a.covers)
+    yield Hit(unit.location, _message(unit, watch, problems), resource=first.address, related=related)
 
 
 def _by_region(unit: Unit, inv: Inventory) -> dict[Any, list[Key]]:
+    known = {(kr.unit, kr.address): kr for kr in inv.key_regions if kr.unit == unit.name}
     groups: dict[Any, list[Key]] = {}
     for key in unit.keys:
-        groups.setdefault(key_region(key, inv).value, []).append(key)
+        found = known.get((key.unit, key.address))
+        region = found.region.value if found is not None else key_region(key, Inventory()).value
+        groups.setdefault(region, []).append(key)
     return groups
 
 
