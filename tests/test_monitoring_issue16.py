@@ -103,3 +103,18 @@ def test_multi_region_trail_feeds_a_filter_in_another_region() -> None:
         inv = Inventory(**{**inventory(mf, alarm()).__dict__, "key_regions": regions, "trails": (trail,)})
         out = run(deletion_alarm, inv)
         assert (out == []) if covered else isinstance(only_hit(out), Hit)
+
+
+def test_unresolved_filter_on_a_log_group_no_trail_feeds_is_ignored() -> None:
+    from kmslint.model.resources import LogGroup
+    from test_monitoring_predicates import unknown
+
+    mf = replace(metric_filter(pattern=unknown(21)), log_group=known("app"))
+    trail = Trail("aws_cloudtrail.t", "infra", key().location, known("cloudtrail"), known(True))
+    groups = (LogGroup("aws_cloudwatch_log_group.app", "infra", key().location, known("app")),)
+    base = inventory(mf, alarm()).__dict__
+    assert all(isinstance(o, Undecided) for o in run(deletion_alarm, Inventory(**base)))  # source unknown
+    blind = Inventory(**{**base, "trails": (trail,), "log_groups": groups})
+    assert isinstance(only_hit(run(deletion_alarm, blind)), Hit)
+    fed = Inventory(**{**base, "trails": (replace(trail, log_group=known("app")),), "log_groups": groups})
+    assert all(isinstance(o, Undecided) for o in run(deletion_alarm, fed))

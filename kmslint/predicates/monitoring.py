@@ -205,13 +205,15 @@ def _message(unit: Unit, watch: _Watch, problems: Sequence[str]) -> str:
 
 def _assess_filter(mf: MetricFilter, scope: _Scope, probes: ProbeSet, inv: Inventory) -> _Assessment:
     what = f"metric filter {mf.address}"
-    if not mf.pattern.known:
-        return _unknown(mf.pattern.location, f"{what}: the filter pattern could not be resolved")
-    if not isinstance(mf.pattern.value, str):
-        return _unknown(mf.pattern.location, f"{what}: the filter pattern is not a string")
+    blind = filter_sees_cloudtrail(mf, inv) is False  # its log group is declared here and no trail delivers to it
+    if not mf.pattern.known or not isinstance(mf.pattern.value, str):
+        if blind:
+            return _Assessment()
+        why = "could not be resolved" if not mf.pattern.known else "is not a string"
+        return _unknown(mf.pattern.location, f"{what}: the filter pattern {why}, so whether it watches these events is not known")
     verdict = judge_filter_pattern(mf.pattern.value, probes)
-    if verdict.could_match and filter_sees_cloudtrail(mf, inv) is False:
-        return _Assessment()  # its log group is declared here and no trail delivers to it
+    if verdict.could_match and blind:
+        return _Assessment()
     found = _judged(what, verdict, probes, mf.pattern.location)
     if found is not None:
         return found
