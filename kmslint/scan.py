@@ -15,7 +15,7 @@ from .findings import ScanResult
 from .focus import focus_for
 from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
 from .loaders.terraform.sources import repository_root
-from .model.resources import Inventory, ParseError
+from .model.resources import Inventory, ParseError, Unchecked
 from .model.values import Location
 from .suppress import apply_suppressions, metadata_warnings, suppression_warnings
 from .terragrunt import terragrunt_unchecked
@@ -216,7 +216,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         errors=tuple(errors),
         unknowns=explain_unknowns(unknowns, root),
         files_scanned=len(files),
-        unchecked=tuple(sorted(set(inv.unchecked + terragrunt))),
+        unchecked=tuple(sorted(set(inv.unchecked + terragrunt) | {Unchecked(u.location, f"{u.rule_id}: {u.detail}") for u in unknowns if u.unchecked})),
         warnings=tuple(warnings),
         config=_config_path(opts.config.source, root),
     )

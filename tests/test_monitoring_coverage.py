@@ -87,9 +87,9 @@ def test_or_instead_of_and_is_too_broad_and_does_not_count() -> None:
     assert result.matched == ()
     verdict = result.verdicts[0]
     assert verdict.matched == ("DisableKey", "ScheduleKeyDeletion")  # it does match them...
-    assert "DisableKey from s3.amazonaws.com" in verdict.too_broad  # ...and every other DisableKey
+    assert "a successful Decrypt from kms.amazonaws.com" in verdict.too_broad  # ...and every KMS call
     assert not verdict.usable
-    assert verdict.describe(EVENTS).startswith("is too broad: it also matches DisableKey from s3.amazonaws.com")
+    assert verdict.describe(EVENTS).startswith("is too broad: it also matches a successful Decrypt from kms.amazonaws.com")
 
 
 def test_missing_event_name_is_reported_by_name() -> None:
@@ -103,18 +103,31 @@ def test_missing_event_name_is_reported_by_name() -> None:
 @pytest.mark.parametrize(
     ("pattern", "decoy"),
     [
-        ("{ $.eventName = DisableKey || $.eventName = ScheduleKeyDeletion }", "DisableKey from s3.amazonaws.com"),
         ("{ $.eventSource = kms.amazonaws.com }", "a successful Decrypt from kms.amazonaws.com"),
         ("{ $.eventSource = * }", "ConsoleLogin from signin.amazonaws.com"),
         ("", "ConsoleLogin from signin.amazonaws.com"),  # the empty pattern matches every event
         ("kms.amazonaws.com", "a successful Decrypt from kms.amazonaws.com"),
-        ("?DisableKey ?ScheduleKeyDeletion", "DisableKey from s3.amazonaws.com"),
     ],
 )
 def test_too_broad_patterns_do_not_count(pattern: str, decoy: str) -> None:
     result = filter_covers([pattern], EVENTS)
     assert not result.covered
     assert decoy in result.verdicts[0].too_broad
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "{ $.eventName = DisableKey || $.eventName = ScheduleKeyDeletion }",
+        "{ ($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion) }",
+        "?DisableKey ?ScheduleKeyDeletion",
+    ],
+)
+def test_broader_than_cis_still_covers(pattern: str) -> None:
+    """Issue 16 point 2: no other service has DisableKey or ScheduleKeyDeletion; no decoy is invented."""
+    result = filter_covers([pattern], EVENTS)
+    assert result.covered, result.verdicts
+    assert result.verdicts[0].too_broad == ()
 
 
 @pytest.mark.parametrize(
@@ -162,7 +175,7 @@ def test_unparseable_pattern_does_not_spoil_a_covering_one() -> None:
 def test_too_broad_pattern_does_not_fill_a_gap() -> None:
     patterns = [
         "{ $.eventSource = kms.amazonaws.com && $.eventName = ScheduleKeyDeletion }",
-        "{ $.eventName = DisableKey }",
+        "{ $.eventName = DisableKey || $.eventName = Decrypt }",
     ]
     result = filter_covers(patterns, EVENTS)
     assert not result.covered
@@ -185,7 +198,6 @@ def test_probes_are_what_the_docstring_says() -> None:
     assert probes.labels == ("DisableKey", "ScheduleKeyDeletion")
     assert all(p.record["eventSource"] == "kms.amazonaws.com" for p in probes.targets)
     assert {p.record["eventSource"] for p in probes.decoys} == {
-        "s3.amazonaws.com",
         "kms.amazonaws.com",
         "signin.amazonaws.com",
     }
@@ -243,17 +255,26 @@ def test_two_event_rules_cover_together() -> None:
 @pytest.mark.parametrize(
     ("pattern", "decoy"),
     [
-        ({"detail": {"eventName": ["DisableKey", "ScheduleKeyDeletion"]}}, "DisableKey from s3.amazonaws.com"),
         ({"source": ["aws.kms"]}, "a successful Decrypt from kms.amazonaws.com"),
         ({"detail-type": ["AWS API Call via CloudTrail"]}, "ConsoleLogin from signin.amazonaws.com"),
         ({"source": ["aws.kms"], "detail": {"eventName": [{"anything-but": "Encrypt"}]}}, "a successful Decrypt from kms.amazonaws.com"),
-        ({"source": [{"anything-but": {"prefix": "aws.ec2"}}], "detail": {"eventName": ["DisableKey", "ScheduleKeyDeletion"]}}, "DisableKey from s3.amazonaws.com"),
     ],
 )
 def test_too_broad_event_patterns(pattern: dict[str, Any], decoy: str) -> None:
     result = event_pattern_covers([pattern], EVENTS)
     assert not result.covered
     assert decoy in result.verdicts[0].too_broad
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        {"detail": {"eventName": ["DisableKey", "ScheduleKeyDeletion"]}},
+        {"source": [{"anything-but": {"prefix": "aws.ec2"}}], "detail": {"eventName": ["DisableKey", "ScheduleKeyDeletion"]}},
+    ],
+)
+def test_event_patterns_broader_than_cis_cover(pattern: dict[str, Any]) -> None:
+    assert event_pattern_covers([pattern], EVENTS).covered
 
 
 @pytest.mark.parametrize(
@@ -319,7 +340,6 @@ def test_pending_deletion_filter_for_one_operation_names_the_rest() -> None:
 @pytest.mark.parametrize(
     ("pattern", "decoy"),
     [
-        ('{ $.errorMessage = "* is pending deletion." }', "Decrypt failing with the same error from s3.amazonaws.com"),
         ("{ $.eventSource = kms* }", "a successful Decrypt from kms.amazonaws.com"),
         ("{ $.eventSource = kms* || $.errorCode = KMSInvalidStateException }", "a successful Decrypt from kms.amazonaws.com"),
     ],
@@ -354,9 +374,8 @@ def test_pending_deletion_event_pattern() -> None:
     }
     assert event_pattern_covers_pending_deletion([good]).covered
     no_source = {"detail": {"errorMessage": [{"wildcard": "* is pending deletion."}]}}
-    result = event_pattern_covers_pending_deletion([no_source])
-    assert not result.covered
-    assert result.verdicts[0].too_broad
+    assert event_pattern_covers_pending_deletion([no_source]).covered  # only KMS says "pending deletion"
+    assert filter_covers_pending_deletion(['{ $.errorMessage = "* is pending deletion." }']).covered
     only_decrypt = {"source": ["aws.kms"], "detail": {"eventName": ["Decrypt"], "errorCode": ["KMSInvalidStateException"]}}
     assert event_pattern_covers_pending_deletion([only_decrypt]).missed == ("Encrypt", "GenerateDataKey")
 
@@ -366,3 +385,22 @@ def test_judging_uses_envelope_for_event_patterns_only() -> None:
     # A filter pattern sees the bare record (no "detail"); an event pattern sees the envelope.
     assert judge_filter_pattern("{ $.detail.eventName = DisableKey }", probes).matched == ()
     assert eventbridge_event(probes.targets[0].record)["detail"]["eventName"] == "DisableKey"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "can_match"),
+    [
+        ('[version, account, eni, source, destination, srcport, destport="22", protocol, packets]', False),
+        ("[ip, user, timestamp]", True),  # no condition: any event with enough fields
+        ("{ $.eventSource = ec2.amazonaws.com && $.items[*].id = x }", False),
+        ("{ $.eventSource = kms.amazonaws.com && $.items[*].id = x }", True),
+        ("{ $.eventSource = ec2.amazonaws.com && $.eventName = %a{5000}% }", False),
+        ("{ $.eventSource = kms.amazonaws.com && $.eventName = %a{5000}% }", True),
+    ],
+)
+def test_unknown_parts_decide_per_filter(pattern: str, can_match: bool) -> None:
+    """Issue 16 point 1: a filter kmslint cannot fully evaluate is undecidable only if it could match."""
+    result = filter_covers([pattern], EVENTS)
+    assert not result.covered
+    assert result.undecidable is can_match
+    assert result.verdicts[0].could_match is can_match

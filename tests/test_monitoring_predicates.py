@@ -87,8 +87,11 @@ def event_rule(
     inline_targets: int = 0,
     address: str = "aws_cloudwatch_event_rule.kms",
     unit: str = "infra",
+    state: str = "",
 ) -> EventRule:
     extra = {} if enabled is None else {"enabled": enabled if isinstance(enabled, Value) else known(enabled, 43, unit)}
+    if state:
+        extra["state"] = known(state, 44, unit)
     return EventRule(
         address,
         unit,
@@ -229,7 +232,7 @@ def test_second_filter_without_alarm_is_named() -> None:
 def test_or_where_and_belongs_is_too_broad() -> None:
     hit = only_hit(run(deletion_alarm, inventory(metric_filter(CIS.replace("&&", "||")), alarm())))
     assert "metric filter aws_cloudwatch_log_metric_filter.kms is too broad" in hit.message
-    assert "DisableKey from s3.amazonaws.com" in hit.message
+    assert "a successful Decrypt from kms.amazonaws.com" in hit.message
 
 
 def test_event_rule_without_target() -> None:
@@ -250,7 +253,7 @@ def test_event_rule_missing_an_event() -> None:
 
 
 def test_too_broad_event_rule() -> None:
-    rule = event_rule({"detail": {"eventName": ["DisableKey", "ScheduleKeyDeletion"]}})
+    rule = event_rule({"source": ["aws.kms"]})
     hit = only_hit(run(deletion_alarm, inventory(rule, target())))
     assert "EventBridge rule aws_cloudwatch_event_rule.kms is too broad" in hit.message
 
@@ -333,7 +336,7 @@ def test_invalid_scope_parameter_raises() -> None:
     [
         (metric_filter(AWS_PENDING), alarm()),
         (metric_filter('{ $.eventSource = kms.amazonaws.com && $.errorCode = "KMSInvalidStateException" }'), alarm()),
-        (event_rule(PENDING_RULE), target()),
+        (event_rule(PENDING_RULE, state="ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"), target()),
     ],
 )
 def test_pending_deletion_covered(items: tuple[Any, ...]) -> None:

@@ -34,6 +34,7 @@ class Undecided:
 
     location: Location
     detail: str
+    unchecked: bool = False  # also list it in the report's ``unchecked`` (a blind spot the user should see)
 
 
 @dataclass(frozen=True)

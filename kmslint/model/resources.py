@@ -184,6 +184,11 @@ class Alias:
     target: Value[Any]  # the key's address when resolved to a key in the unit
 
 
+def _default(value: Any) -> Any:
+    """A dataclass default: AWS's behaviour when the source is silent, located nowhere."""
+    return field(default_factory=lambda: Value(value, Location("", 1), Presence.DEFAULT))
+
+
 @dataclass(frozen=True)
 class MetricFilter:
     address: str
@@ -192,6 +197,11 @@ class MetricFilter:
     pattern: Value[Any]
     metric_name: Value[Any]
     namespace: Value[Any]
+    name: Value[Any] = _default(None)  # the filter's own name (Terraform ``id``, CloudFormation ``Ref``)
+    metric_value: Value[Any] = _default("1")  # what one matching event adds: a number, or ``$.field``
+    dimensions: Value[Any] = _default(())  # names of the metric's dimensions; () when it has none
+    log_group: Value[Any] = _default(UNKNOWN)  # the log group's name
+    region: Value[Any] = _default("")  # see Trail.region
 
 
 @dataclass(frozen=True)
@@ -203,6 +213,17 @@ class Alarm:
     namespace: Value[Any]
     actions: Value[Any]  # tuple of action ARNs; empty tuple: no action
     actions_enabled: Value[Any] = field(default_factory=lambda: Value(True, Location("", 1), Presence.DEFAULT))
+    metric_filter: Value[Any] = _default("")  # address of the filter whose name is the metric (``.id``, ``!Ref``)
+    dimensions: Value[Any] = _default(())  # names of the dimensions the alarm asks for
+    statistic: Value[Any] = _default(None)  # Sum, SampleCount, Average, ...; None: extended or unknown
+    comparison: Value[Any] = _default(None)
+    threshold: Value[Any] = _default(None)
+    evaluation_periods: Value[Any] = _default(1)
+    datapoints_to_alarm: Value[Any] = _default(None)  # None: evaluation_periods
+    treat_missing_data: Value[Any] = _default("missing")
+
+
+READ_ONLY_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
 
 @dataclass(frozen=True)
@@ -215,6 +236,15 @@ class EventRule:
     enabled: Value[Any] = field(default_factory=lambda: Value(True, Location("", 1), Presence.DEFAULT))
     inline_targets: int = 0  # CloudFormation carries targets inside the rule
     bus: Value[Any] = field(default_factory=lambda: Value("default", Location("", 1), Presence.DEFAULT))
+    state: Value[Any] = _default("ENABLED")  # ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
+    region: Value[Any] = _default("")  # see Trail.region: a rule sees only its own Region's events
+
+    @property
+    def sees_read_only_events(self) -> Tri:
+        """EventBridge delivers read-only management events (Decrypt, Encrypt, ...) only to rules in
+        state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS ("Receiving read-only management events")."""
+        state = self.state.value
+        return UNKNOWN if state is UNKNOWN else state == READ_ONLY_STATE
 
     @property
     def sees_aws_events(self) -> Tri:
@@ -224,6 +254,40 @@ class EventRule:
         if bus is UNKNOWN:
             return UNKNOWN
         return bus in (None, "", "default") or str(bus).endswith(":event-bus/default")
+
+
+@dataclass(frozen=True)
+class Trail:
+    """A CloudTrail trail, for what it delivers to CloudWatch Logs.
+
+    ``region`` identifies a Region without naming it: the Terraform provider configuration the
+    resource uses (``aws``, ``aws.eu``), ``""`` for a CloudFormation template (one Region), or
+    UNKNOWN (a module whose caller passes ``providers``). Equal values are the same Region;
+    different ones may or may not be."""
+
+    address: str
+    unit: str
+    location: Location
+    log_group: Value[Any]  # the name of the log group it delivers to; None: none
+    multi_region: Value[Any]
+    region: Value[Any] = _default("")
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    address: str
+    unit: str
+    location: Location
+    name: Value[Any]
+
+
+@dataclass(frozen=True)
+class KeyRegion:
+    """The Region of a key (see :class:`Trail` for how a Region is identified)."""
+
+    address: str
+    unit: str
+    region: Value[Any]
 
 
 @dataclass(frozen=True)
@@ -328,6 +392,9 @@ class Inventory:
     ignores: tuple[Ignore, ...] = ()
     units: tuple[str, ...] = ()
     unchecked: tuple[Unchecked, ...] = ()
+    trails: tuple[Trail, ...] = ()
+    log_groups: tuple[LogGroup, ...] = ()
+    key_regions: tuple[KeyRegion, ...] = ()
 
     def merge(self, other: "Inventory") -> "Inventory":
         return Inventory(

@@ -7,11 +7,14 @@ records (:mod:`.cloudtrail`), never compared as text.
   from kms.amazonaws.com (KMS006), or requests that use a key pending deletion, which KMS logs
   with ``errorCode: KMSInvalidStateException`` and ``errorMessage: "<key arn> is pending
   deletion."`` (KMS007; probed with Decrypt, Encrypt and GenerateDataKey).
-- **Decoys** are records the alarm must not catch: each target as if sent by another service
-  (s3.amazonaws.com), a successful KMS ``Decrypt``, and an unrelated ``ConsoleLogin``. A pattern
-  that matches any decoy is *too broad* and counts for nothing: ``||`` where ``&&`` belongs
-  alarms on every ``DisableKey`` from any service, and an alarm that fires on every KMS call
-  gets muted.
+- **Decoys** are records the alarm must not catch, built only from calls that really exist: a
+  successful KMS ``Decrypt`` and an unrelated ``ConsoleLogin``. No other service has a
+  ``DisableKey`` or ``ScheduleKeyDeletion`` API, so a pattern without ``eventSource`` (broader
+  than CIS's) still alerts on exactly these calls and counts. A pattern that matches a decoy is
+  *too broad* and counts for nothing: an alarm that fires on every KMS call gets muted.
+- A pattern with parts kmslint cannot evaluate is judged in three-valued logic: a target it
+  *may* match (``unsure``) makes the result undecidable, while a part that is unknown does not
+  stop the rest of the pattern from proving that it cannot match (``$.eventSource = ec2...``).
 
 Several patterns may share the work (one filter per event): the events matched by the usable
 (well-formed, not too broad) patterns are pooled. A pattern kmslint cannot parse makes the
@@ -21,7 +24,7 @@ result undecidable unless the others already cover everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .cloudtrail import (
     KMS_SOURCE,
@@ -51,7 +54,6 @@ __all__ = [
 
 DELETION_EVENTS = ("DisableKey", "ScheduleKeyDeletion")
 PENDING_DELETION_OPERATIONS = ("Decrypt", "Encrypt", "GenerateDataKey")
-DECOY_SOURCE = "s3.amazonaws.com"
 
 CIS_FILTER_PATTERN = (
     "{($.eventSource = kms.amazonaws.com) && "
@@ -91,23 +93,18 @@ def _unrelated_decoys() -> tuple[Probe, ...]:
 def deletion_probes(events: Sequence[str] = DELETION_EVENTS) -> ProbeSet:
     """Probes for KMS006: each event from KMS must match; from another service, must not."""
     targets = tuple(Probe(e, cloudtrail_record(e)) for e in events)
-    decoys = tuple(Probe(f"{e} from {DECOY_SOURCE}", cloudtrail_record(e, DECOY_SOURCE)) for e in events)
     subject = f"{_and_list(list(events))} from {KMS_SOURCE}"
-    return ProbeSet(subject, targets, decoys + _unrelated_decoys())
+    return ProbeSet(subject, targets, _unrelated_decoys())
 
 
 def pending_deletion_probes(operations: Sequence[str] = PENDING_DELETION_OPERATIONS) -> ProbeSet:
     """Probes for KMS007: requests against a key pending deletion, from KMS and not elsewhere."""
     targets = tuple(Probe(op, pending_deletion_record(op)) for op in operations)
-    decoys = tuple(
-        Probe(f"{op} failing with the same error from {DECOY_SOURCE}", pending_deletion_record(op, DECOY_SOURCE))
-        for op in operations
-    )
     subject = (
         "requests that use a key pending deletion "
         '(errorCode KMSInvalidStateException, errorMessage "... is pending deletion.")'
     )
-    return ProbeSet(subject, targets, decoys + _unrelated_decoys())
+    return ProbeSet(subject, targets, _unrelated_decoys())
 
 
 @dataclass(frozen=True)
@@ -117,15 +114,21 @@ class PatternVerdict:
     matched: tuple[str, ...]  # target labels it matches
     too_broad: tuple[str, ...] = ()  # decoy labels it also matches
     error: str = ""  # why the pattern could not be evaluated
+    unsure: tuple[str, ...] = ()  # target labels it may match: a part kmslint cannot evaluate decides
 
     @property
     def usable(self) -> bool:
         return not self.error and not self.too_broad
 
     @property
+    def could_match(self) -> bool:
+        """Might the pattern match a target that it is not known to match?"""
+        return bool(self.error) or bool(self.unsure)
+
+    @property
     def relevant(self) -> bool:
         """Does the pattern try to watch these events at all (so a message should name it)?"""
-        return bool(self.matched) or bool(self.error)
+        return bool(self.matched) or self.could_match
 
     def describe(self, labels: Sequence[str]) -> str:
         """``"matches X but not Y"``, ``"is too broad: ..."`` or ``"cannot be evaluated: ..."``."""
@@ -175,28 +178,31 @@ class CoverageResult:
     @property
     def undecidable(self) -> bool:
         """Not covered, and some pattern could not be evaluated (so it might have helped)."""
-        return not self.covered and any(v.error for v in self.verdicts)
+        return not self.covered and any(v.could_match for v in self.verdicts)
 
     def describe(self, what: str = "filter") -> str:
         """E.g. ``"filter matches ScheduleKeyDeletion but not DisableKey"``."""
         return f"{what} {describe_match(self.matched, self.labels)}"
 
 
-def _judge(matches: Callable[[Mapping[str, Any]], bool], probes: ProbeSet) -> PatternVerdict:
-    matched = tuple(p.label for p in probes.targets if matches(p.record))
-    too_broad = tuple(p.label for p in probes.decoys if matches(p.record))
-    return PatternVerdict(matched, too_broad)
+def _judge(matches: Callable[[Mapping[str, Any]], Optional[bool]], probes: ProbeSet) -> PatternVerdict:
+    results = [(p.label, matches(p.record)) for p in probes.targets]
+    matched = tuple(label for label, hit in results if hit is True)
+    unsure = tuple(label for label, hit in results if hit is None)
+    too_broad = tuple(p.label for p in probes.decoys if matches(p.record) is True)
+    return PatternVerdict(matched, too_broad, unsure=unsure)
 
 
 def judge_filter_pattern(pattern: str, probes: ProbeSet) -> PatternVerdict:
-    """Evaluate one CloudWatch Logs filter pattern against ``probes``."""
+    """Evaluate one CloudWatch Logs filter pattern against ``probes`` (three-valued: parts kmslint
+    cannot evaluate leave the targets they decide ``unsure``)."""
     from .filter_pattern import FilterPatternError, parse_filter_pattern  # only scans with a metric filter need it
 
     try:
-        parsed = parse_filter_pattern(pattern)
+        parsed = parse_filter_pattern(pattern, tolerant=True)
     except FilterPatternError as exc:
         return PatternVerdict((), (), str(exc))
-    return _judge(parsed.matches, probes)
+    return _judge(parsed.tri, probes)
 
 
 def judge_event_pattern(pattern: Mapping[str, Any], probes: ProbeSet) -> PatternVerdict:

@@ -34,7 +34,8 @@ Evaluation (AWS's documented behaviour, and kmslint's reading where AWS is silen
   on a string node the number's text is compared as a string (``$.recipientAccountId =
   111122223333`` matches CloudTrail's string account id).
 - ``<`` ``>`` ``<=`` ``>=`` need a number value and a number node.
-- ``%regex%`` values and terms use Python's ``re.search``; AWS forbids ``(`` and ``)`` in them.
+- ``%regex%`` values and terms are searched for with :mod:`.logs_regex` (CloudWatch's regex
+  syntax only, matched in linear time; AWS forbids ``(`` and ``)`` in them).
 - A selector that does not resolve, or resolves to an object, array or null, makes every
   comparison false, ``!=`` included (AWS: "the SELECTOR must point to a value node").
 - ``IS NULL``: the node exists and is null. ``NOT EXISTS``: the selector does not resolve.
@@ -45,7 +46,14 @@ Evaluation (AWS's documented behaviour, and kmslint's reading where AWS is silen
 
 Not supported (raise :class:`FilterPatternError`, so callers treat the pattern as undecidable):
 space-delimited patterns (``[ip, user, ...]``), array wildcards (``$.a[*]``), quoted or
-bracketed property names (``$.['a b']``), selectors deeper than the grammar above.
+bracketed property names (``$.['a b']``), selectors deeper than the grammar above, a ``%regex%``
+outside CloudWatch's syntax.
+
+``parse_filter_pattern(text, tolerant=True)`` (what coverage uses) parses those instead into parts
+whose result is unknown, and evaluates with three-valued logic (:meth:`FilterPattern.tri`): so
+``{ $.eventSource = ec2.amazonaws.com && $.a[*] = 1 }`` still provably cannot match a KMS event.
+A space-delimited pattern with a condition (``[..., destport="22", ...]``) cannot match a
+CloudTrail record, which is one JSON object: positional fields never line up with its values.
 """
 
 from __future__ import annotations
@@ -53,7 +61,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Iterable, Mapping, Optional, Union
+
+from .logs_regex import LogsRegex, LogsRegexError, compile_logs_regex
 
 __all__ = [
     "FilterPattern",
@@ -110,8 +120,8 @@ class Literal:
     """The right-hand side of a comparison."""
 
     text: str
-    kind: str  # "string", "number" or "regex"
-    regex: Optional["re.Pattern[str]"] = None
+    kind: str  # "string", "number", "regex" or "opaque" (a regex kmslint cannot match safely)
+    regex: Optional[LogsRegex] = None
 
 
 def _scalar_text(node: Any) -> Optional[str]:
@@ -148,6 +158,19 @@ def wildcard_matches(expected: str, actual: str) -> bool:
     return actual == expected
 
 
+Tri = Optional[bool]  # three-valued: None is "cannot tell"
+
+
+def _all(values: Iterable[Tri]) -> Tri:
+    seen = list(values)
+    return False if False in seen else None if None in seen else True
+
+
+def _any(values: Iterable[Tri]) -> Tri:
+    seen = list(values)
+    return True if True in seen else None if None in seen else False
+
+
 def _equals(literal: Literal, node: Any) -> Optional[bool]:
     """Whether ``node`` equals ``literal``; None when ``node`` is not a value node."""
     text = _scalar_text(node)
@@ -156,7 +179,7 @@ def _equals(literal: Literal, node: Any) -> Optional[bool]:
     if literal.kind == "number" and _is_number(node):
         return float(literal.text) == float(node)
     if literal.regex is not None:
-        return literal.regex.search(text) is not None
+        return literal.regex.search(text)
     return wildcard_matches(literal.text, text)
 
 
@@ -176,9 +199,14 @@ class Comparison:
     literal: Literal
 
     def matches(self, record: Mapping[str, Any]) -> bool:
+        return self.tri(record) is True
+
+    def tri(self, record: Mapping[str, Any]) -> Tri:
         found, node = self.selector.resolve(record)
         if not found:
             return False
+        if self.literal.kind == "opaque":
+            return None if _scalar_text(node) is not None else False
         if self.op in _ORDERING:
             return _ordered(self.op, self.literal, node)
         equal = _equals(self.literal, node)
@@ -204,13 +232,32 @@ class Check:
             return node is None
         return node is (self.test == "true")
 
+    def tri(self, record: Mapping[str, Any]) -> Tri:
+        return self.matches(record)
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A condition kmslint parsed around but cannot evaluate (``$.a[*].b = x``): always unknown."""
+
+    text: str
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        return False
+
+    def tri(self, record: Mapping[str, Any]) -> Tri:
+        return None
+
 
 @dataclass(frozen=True)
 class AllOf:
     parts: tuple["Expr", ...]
 
     def matches(self, record: Mapping[str, Any]) -> bool:
-        return all(p.matches(record) for p in self.parts)
+        return self.tri(record) is True
+
+    def tri(self, record: Mapping[str, Any]) -> Tri:
+        return _all(p.tri(record) for p in self.parts)
 
 
 @dataclass(frozen=True)
@@ -218,10 +265,13 @@ class AnyOf:
     parts: tuple["Expr", ...]
 
     def matches(self, record: Mapping[str, Any]) -> bool:
-        return any(p.matches(record) for p in self.parts)
+        return self.tri(record) is True
+
+    def tri(self, record: Mapping[str, Any]) -> Tri:
+        return _any(p.tri(record) for p in self.parts)
 
 
-Expr = Union[Comparison, Check, AllOf, AnyOf]
+Expr = Union[Comparison, Check, Opaque, AllOf, AnyOf]
 
 
 @dataclass(frozen=True)
@@ -230,11 +280,14 @@ class Term:
 
     text: str
     mode: str
-    regex: Optional["re.Pattern[str]"] = None
+    regex: Optional[LogsRegex] = None
+    opaque: bool = False  # a regex kmslint cannot match safely
 
-    def found_in(self, message: str) -> bool:
+    def found_in(self, message: str) -> Tri:
+        if self.opaque:
+            return None
         if self.regex is not None:
-            return self.regex.search(message) is not None
+            return self.regex.search(message)
         return self.text in message
 
 
@@ -245,11 +298,33 @@ class TextPattern:
     def matches(self, record: Mapping[str, Any]) -> bool:
         return self.matches_message(serialise(record))
 
+    def tri(self, record: Mapping[str, Any]) -> Tri:
+        return self.tri_message(serialise(record))
+
     def matches_message(self, message: str) -> bool:
-        required = all(t.found_in(message) for t in self.terms if t.mode == "all")
-        excluded = any(t.found_in(message) for t in self.terms if t.mode == "exclude")
+        return self.tri_message(message) is True
+
+    def tri_message(self, message: str) -> Tri:
+        required = _all(t.found_in(message) for t in self.terms if t.mode == "all")
+        excluded = _any(t.found_in(message) for t in self.terms if t.mode == "exclude")
         optional = [t.found_in(message) for t in self.terms if t.mode == "any"]
-        return required and not excluded and (not optional or any(optional))
+        return _all([required, None if excluded is None else not excluded, _any(optional) if optional else True])
+
+
+@dataclass(frozen=True)
+class SpaceDelimited:
+    """A space-delimited pattern (``[ip, user, ..., status=404]``), parsed only as far as telling
+    whether it has a condition. With one it cannot match a CloudTrail record (one JSON object,
+    whose space-separated pieces never line up as positional fields); without one it matches
+    any event with enough fields, which kmslint cannot count: unknown."""
+
+    has_condition: bool
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        return False
+
+    def tri(self, record: Mapping[str, Any]) -> Tri:
+        return False if self.has_condition else None
 
 
 @dataclass(frozen=True)
@@ -257,15 +332,19 @@ class FilterPattern:
     """A parsed filter pattern. ``is_json`` tells a ``{ ... }`` pattern from plain text."""
 
     source: str
-    root: Union[Expr, TextPattern]
+    root: Union[Expr, TextPattern, SpaceDelimited]
 
     @property
     def is_json(self) -> bool:
-        return not isinstance(self.root, TextPattern)
+        return not isinstance(self.root, (TextPattern, SpaceDelimited))
 
     def matches(self, record: Mapping[str, Any]) -> bool:
         """Evaluate against a JSON log event given as a dict."""
-        return self.root.matches(record)
+        return self.root.tri(record) is True
+
+    def tri(self, record: Mapping[str, Any]) -> Tri:
+        """True, False, or None when a part kmslint parsed around (tolerant mode) decides it."""
+        return self.root.tri(record)
 
     def matches_message(self, message: str) -> bool:
         """Evaluate against a raw log event message, as CloudWatch Logs does.
@@ -274,6 +353,8 @@ class FilterPattern:
         """
         if isinstance(self.root, TextPattern):
             return self.root.matches_message(message)
+        if isinstance(self.root, SpaceDelimited):
+            return False
         try:
             record = json.loads(message)
         except ValueError:
@@ -284,10 +365,11 @@ class FilterPattern:
 class _Parser:
     """Recursive descent over the pattern text; every failure is a FilterPatternError."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, tolerant: bool = False) -> None:
         self.text = text
         self.pos = 0
         self.depth = 0
+        self.tolerant = tolerant
 
     # --- scanning helpers ---------------------------------------------------------------
 
@@ -338,7 +420,8 @@ class _Parser:
             chars.append(char)
         raise self.error("unterminated quoted string", start)
 
-    def read_regex(self) -> "re.Pattern[str]":
+    def read_regex(self) -> Optional[LogsRegex]:
+        """The compiled regex; None (tolerant mode only) for one kmslint cannot match safely."""
         start = self.pos
         end = self.text.find("%", start + 1)
         if end < 0:
@@ -350,9 +433,11 @@ class _Parser:
             raise self.error("parentheses are not allowed in a filter-pattern regex", start)
         self.pos = end + 1
         try:
-            return re.compile(body)
-        except re.error as exc:
-            raise self.error(f"invalid regex: {exc.msg}", start) from exc
+            return compile_logs_regex(body)
+        except LogsRegexError as exc:
+            if self.tolerant:
+                return None
+            raise self.error(f"unsupported regex: {exc}", start) from exc
 
     # --- JSON patterns ------------------------------------------------------------------
 
@@ -405,13 +490,30 @@ class _Parser:
         return expr
 
     def condition(self) -> Expr:
-        selector = self.selector()
+        start = self.pos
+        try:
+            selector: Optional[Selector] = self.selector()
+        except FilterPatternError:
+            if not self.tolerant:
+                raise
+            self.skip_selector(start)
+            selector = None
         self.skip_ws()
         for op in _OPERATORS:
             if self.peek(op):
                 self.pos += len(op)
-                return Comparison(selector, op, self.value(op))
-        return Check(selector, self.keyword_test())
+                value = self.value(op)
+                if selector is None:
+                    return Opaque(self.text[start : self.pos])
+                return Comparison(selector, op, value)
+        test = self.keyword_test()
+        return Opaque(self.text[start : self.pos]) if selector is None else Check(selector, test)
+
+    def skip_selector(self, start: int) -> None:
+        """Tolerant mode: step over a selector kmslint does not support (``$.a[*].b``)."""
+        self.pos = start
+        while self.pos < len(self.text) and not (self.text[self.pos].isspace() or self.text[self.pos] in "=!<>)&|}"):
+            self.pos += 1
 
     def selector(self) -> Selector:
         start = self.pos
@@ -461,7 +563,10 @@ class _Parser:
         if self.peek('"'):
             return Literal(self.read_quoted(), "string")
         if self.peek("%"):
+            start = self.pos
             regex = self.read_regex()
+            if regex is None:
+                return Literal(self.text[start : self.pos], "opaque")
             return Literal(regex.pattern, "regex", regex)
         start = self.pos
         while self.pos < len(self.text) and not (
@@ -493,7 +598,10 @@ class _Parser:
         if self.peek('"'):
             text = self.read_quoted()
         elif self.peek("%"):
+            at = self.pos
             regex = self.read_regex()
+            if regex is None:
+                return Term(self.text[at : self.pos], mode, None, opaque=True)
             return Term(regex.pattern, mode, regex)
         else:
             text = self.read_bare_word()
@@ -508,12 +616,22 @@ class _Parser:
         return self.text[start : self.pos]
 
 
-def parse_filter_pattern(text: str) -> FilterPattern:
-    """Parse a CloudWatch Logs filter pattern; raise :class:`FilterPatternError` if malformed."""
+def _space_delimited(text: str) -> SpaceDelimited:
+    """Whether a ``[...]`` pattern has a condition (a field compared with ``=``, ``<``, ...)."""
+    return SpaceDelimited(any(op in text for op in ("=", "<", ">")))
+
+
+def parse_filter_pattern(text: str, tolerant: bool = False) -> FilterPattern:
+    """Parse a CloudWatch Logs filter pattern; raise :class:`FilterPatternError` if malformed.
+
+    ``tolerant``: parse unsupported parts (space-delimited patterns, ``$.a[*]``, a regex kmslint
+    cannot match safely) as unknown instead of raising; see :meth:`FilterPattern.tri`."""
     if not isinstance(text, str):
         raise FilterPatternError(f"a filter pattern is a string, not {type(text).__name__}", 0, "")
-    parser = _Parser(text)
+    parser = _Parser(text, tolerant)
     parser.skip_ws()
+    if parser.peek("[") and tolerant:
+        return FilterPattern(text, _space_delimited(text))
     if parser.peek("["):
         raise parser.error("space-delimited patterns are not supported by kmslint")
     if parser.peek("{"):

@@ -9,9 +9,13 @@ unit, or the whole scan with ``scope: repository``) watches the events semantica
 (b) an EventBridge rule, not disabled, whose pattern matches the events, with a target.
 
 Several wired monitors may share the events (one filter per event). Otherwise the unit gets one
-Hit at its first key, naming what is missing or wrong and how to fix it. An UNKNOWN value that
-could change the verdict yields Undecided instead, never a Hit; so does a pattern kmslint cannot
-evaluate.
+Hit at its anchor (the first key's unit location), saying how many keys it covers, what is missing
+or wrong and how to fix it. An UNKNOWN value that could change the verdict yields Undecided
+(``unchecked``) instead, never a Hit. Each filter is judged on its own: one kmslint cannot
+evaluate matters only if it could match the events (a space-delimited pattern, or one requiring
+another eventSource, cannot). KMS007's events are read-only, which EventBridge delivers only to
+rules in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS; ``require_metric_filter`` makes
+EventBridge rules count for nothing (CIS accepts only the metric filter and alarm).
 """
 
 from __future__ import annotations
@@ -20,8 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..engine.api import Hit, Outcome, Undecided, Unit
-from ..model.resources import Alarm, EventRule, EventTarget, Inventory, MetricFilter
-from ..model.values import Location
+from ..model.resources import READ_ONLY_STATE, Alarm, EventRule, EventTarget, Inventory, MetricFilter
+from ..model.values import UNKNOWN, Location
+from ..model.resources import Key
+from ..monitoring.alarms import why_alarm_never_fires
+from ..monitoring.regions import filter_sees_cloudtrail, filter_sees_region, key_region, same_region
 from ..monitoring.coverage import (
     CIS_FILTER_PATTERN,
     PENDING_DELETION_FILTER_PATTERN,
@@ -46,6 +53,7 @@ class _Watch:
     probes: ProbeSet
     headline: str
     fix: str
+    read_only: bool = False  # the events are read-only management events (EventBridge state matters)
 
 
 _DELETION = _Watch(
@@ -64,7 +72,9 @@ _PENDING = _Watch(
     "Add a CloudWatch Logs metric filter on the CloudTrail log group with AWS's pattern "
     f"`{PENDING_DELETION_FILTER_PATTERN}` and a CloudWatch alarm on its metric name and namespace "
     "with an alarm action, or an EventBridge rule (source aws.kms, detail.errorCode "
-    "KMSInvalidStateException, detail.errorMessage suffix \"is pending deletion.\") with a target.",
+    "KMSInvalidStateException, detail.errorMessage suffix \"is pending deletion.\") in state "
+    f"{READ_ONLY_STATE} with a target.",
+    read_only=True,
 )
 
 
@@ -100,6 +110,8 @@ class _Scope:
         scope = params.get("scope", "unit")
         if scope not in SCOPES:
             raise ValueError(f"parameter scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+        if params.get("require_metric_filter", False) is True:
+            inv = Inventory(metric_filters=inv.metric_filters, alarms=inv.alarms)  # CIS: EventBridge does not count
         if scope == "repository":
             rules = tuple(r for r in inv.event_rules if r.sees_aws_events is not False)
             return _Scope(inv.metric_filters, inv.alarms, rules, inv.event_targets)
@@ -128,40 +140,85 @@ def _check(unit: Unit, params: Mapping[str, Any], inv: Inventory, watch: _Watch)
     if not unit.keys:
         return
     scope = _Scope.of(unit, params, inv)
-    parts = [_assess_filter(f, scope, watch.probes) for f in scope.filters]
-    parts += [_assess_rule(r, scope, watch.probes) for r in scope.rules]
-    covered = {label for part in parts for label in part.covers}
-    if all(label in covered for label in watch.probes.labels):
-        return
-    unknowns = [u for part in parts for u in part.unknowns]
-    if unknowns:
-        yield from unknowns
+    filters = [(f, _assess_filter(f, scope, watch.probes, inv)) for f in scope.filters]
+    rules = [(r, _assess_rule(r, scope, watch)) for r in scope.rules]
+    problems: list[str] = []
+    unknowns: list[Undecided] = []
+    for region, keys in _by_region(unit, inv).items():
+        parts = [_in_region(a, filter_sees_region(f, region, inv), f"metric filter {f.address}", f.location, keys, _TRAIL_HINT) for f, a in filters]
+        parts += [_in_region(a, same_region(r.region.value, region), f"EventBridge rule {r.address}", r.location, keys) for r, a in rules]
+        covered = {label for part in parts for label in part.covers}
+        if all(label in covered for label in watch.probes.labels):
+            continue
+        found = [u for part in parts for u in part.unknowns]
+        if not found:
+            problems += [p for part in parts for p in part.problems if p not in problems]
+            break  # a Region no monitor covers: the finding stands, whatever other Regions hold
+        unknowns += found
+    else:
+        yield from dict.fromkeys(unknowns)
         return
     first = unit.keys[0]
-    problems = [p for part in parts for p in part.problems]
-    yield Hit(unit.location, _message(unit, watch, problems), resource=first.address)
+    if params.get("require_metric_filter", False) is True and inv.event_rules:
+        problems.append("EventBridge rules are not counted (require_metric_filter: CIS asks for a metric filter and alarm)")
+    # The monitors the verdict names: a focus scan of a changed monitoring file keeps the finding.
+    related = tuple(f.location for f, a in filters if a.problems or a.covers)
+    related += tuple(r.location for r, a in rules if a.problems or a.covers)
+    yield Hit(unit.location, _message(unit, watch, problems), resource=first.address, related=related)
+
+
+def _by_region(unit: Unit, inv: Inventory) -> dict[Any, list[Key]]:
+    known = {(kr.unit, kr.address): kr for kr in inv.key_regions if kr.unit == unit.name}
+    groups: dict[Any, list[Key]] = {}
+    for key in unit.keys:
+        found = known.get((key.unit, key.address))
+        region = found.region.value if found is not None else key_region(key, Inventory()).value
+        groups.setdefault(region, []).append(key)
+    return groups
+
+
+_TRAIL_HINT = " and no multi-Region trail feeds its log group"
+
+
+def _in_region(part: _Assessment, sees: Any, what: str, where: Location, keys: Sequence[Key], trail_hint: str = "") -> _Assessment:
+    """A monitor's assessment for keys of one Region: it counts only if it sees that Region."""
+    if sees is True or not (part.covers or part.unknowns):
+        return part
+    names = ", ".join(k.address for k in keys[:3]) + (" ..." if len(keys) > 3 else "")
+    if sees is False:
+        return _Assessment((), (f"{what} is in another Region than {names}{trail_hint}",))
+    fix = "give both a provider with a known region" + (", or feed the filter from a multi-Region trail" if trail_hint else "")
+    return _unknown(where, f"{what}: cannot tell whether it sees the events of the Region of {names}; {fix}")
 
 
 def _message(unit: Unit, watch: _Watch, problems: Sequence[str]) -> str:
     if not problems:
         problems = [f"no metric filter or EventBridge rule watches {watch.probes.subject}"]
     where = f" in {unit.name}" if unit.name not in ("", ".") else ""
-    return f"{watch.headline[0].upper()}{watch.headline[1:]}{where}: {'; '.join(problems)}. {watch.fix}"
+    count = len(unit.keys)
+    covers = f" (this configuration declares {count} key{'' if count == 1 else 's'})"
+    return f"{watch.headline[0].upper()}{watch.headline[1:]}{where}{covers}: {'; '.join(problems)}. {watch.fix}"
 
 
 # --- metric filters and alarms ------------------------------------------------------------
 
 
-def _assess_filter(mf: MetricFilter, scope: _Scope, probes: ProbeSet) -> _Assessment:
+def _assess_filter(mf: MetricFilter, scope: _Scope, probes: ProbeSet, inv: Inventory) -> _Assessment:
     what = f"metric filter {mf.address}"
-    if not mf.pattern.known:
-        return _unknown(mf.pattern.location, f"{what}: the filter pattern could not be resolved")
-    if not isinstance(mf.pattern.value, str):
-        return _unknown(mf.pattern.location, f"{what}: the filter pattern is not a string")
+    blind = filter_sees_cloudtrail(mf, inv) is False  # its log group is declared here and no trail delivers to it
+    if not mf.pattern.known or not isinstance(mf.pattern.value, str):
+        if blind:
+            return _Assessment()
+        why = "could not be resolved" if not mf.pattern.known else "is not a string"
+        return _unknown(mf.pattern.location, f"{what}: the filter pattern {why}, so whether it watches these events is not known")
     verdict = judge_filter_pattern(mf.pattern.value, probes)
+    if verdict.could_match and blind:
+        return _Assessment()
     found = _judged(what, verdict, probes, mf.pattern.location)
     if found is not None:
         return found
+    if verdict.unsure:
+        return _unknown(mf.pattern.location, f"{what}: part of the pattern cannot be evaluated, and it may match {', '.join(verdict.unsure)}")
     link = _alarm_link(mf, scope)
     partial = _partial(what, verdict, probes)
     if link.wired:
@@ -173,8 +230,8 @@ def _judged(what: str, verdict: PatternVerdict, probes: ProbeSet, where: Locatio
     """The assessment when the verdict alone decides it (error, irrelevant, too broad)."""
     if verdict.error:
         return _unknown(where, f"{what}: the pattern {verdict.describe(probes.labels)}")
-    if not verdict.matched:
-        return _Assessment()  # watches something else: not worth a mention
+    if not verdict.matched and not verdict.unsure:
+        return _Assessment()  # watches something else, or provably cannot match: not worth a mention
     if verdict.too_broad:
         return _Assessment((), (f"{what} {verdict.describe(probes.labels)}",))
     return None
@@ -193,13 +250,13 @@ def _alarm_link(mf: MetricFilter, scope: _Scope) -> _Link:
         if not value.known:
             return _unknown_link(value.location, f"{what}: its metric name or namespace could not be resolved")
     metric = f"{mf.namespace.value}/{mf.metric_name.value}"
-    linked = [a for a in scope.alarms if _same_metric(a, mf) is True]
-    maybe = [a for a in scope.alarms if _same_metric(a, mf) is None]
-    links = [_alarm_actions(a) for a in linked]
+    linked = [a for a in scope.alarms if _same_metric(a, mf, scope) is True]
+    maybe = [a for a in scope.alarms if _same_metric(a, mf, scope) is None]
+    links = [_alarm_actions(a, mf) for a in linked]
     if any(link.wired for link in links):
         return _Link(True)
     unknowns = tuple(u for link in links for u in link.unknowns) + tuple(
-        Undecided(a.location, f"alarm {a.address}: its metric could not be resolved; it may watch {metric}")
+        Undecided(a.location, f"alarm {a.address}: its metric could not be resolved; it may watch {metric}", unchecked=True)
         for a in maybe
     )
     problems = tuple(p for link in links for p in link.problems)
@@ -208,15 +265,31 @@ def _alarm_link(mf: MetricFilter, scope: _Scope) -> _Link:
     return _Link(False, problems, unknowns)
 
 
-def _same_metric(alarm: Alarm, mf: MetricFilter) -> bool | None:
+def _alarm_metric_name(alarm: Alarm, scope: _Scope) -> Any:
+    """The alarm's metric name; through ``aws_cloudwatch_log_metric_filter.x.id`` / ``!Ref``, the
+    named filter's own name (which is what that reference gives)."""
+    ref = alarm.metric_filter.value
+    if not ref:
+        return alarm.metric_name.value if alarm.metric_name.known else UNKNOWN
+    named = [f for f in scope.filters if f.address == ref and f.unit == alarm.unit]
+    if len(named) != 1 or not named[0].name.known or named[0].name.value is None:
+        return UNKNOWN
+    return named[0].name.value
+
+
+def _same_metric(alarm: Alarm, mf: MetricFilter, scope: _Scope) -> bool | None:
     """True, False, or None when the alarm's metric is UNKNOWN."""
-    if not alarm.metric_name.known or not alarm.namespace.known:
+    name = _alarm_metric_name(alarm, scope)
+    if name is UNKNOWN or not alarm.namespace.known:
         return None
-    return alarm.metric_name.value == mf.metric_name.value and alarm.namespace.value == mf.namespace.value
+    return name == mf.metric_name.value and alarm.namespace.value == mf.namespace.value
 
 
-def _alarm_actions(alarm: Alarm) -> _Link:
+def _alarm_actions(alarm: Alarm, mf: MetricFilter) -> _Link:
     what = f"alarm {alarm.address}"
+    never = why_alarm_never_fires(alarm, mf)
+    if never:
+        return _Link(False, (f"{what} can never fire on one event: {never}",))
     if not alarm.actions.known:
         return _unknown_link(alarm.actions.location, f"{what}: its alarm actions could not be resolved")
     if not _has_items(alarm.actions.value):
@@ -237,7 +310,8 @@ def _has_items(actions: Any) -> bool:
 # --- EventBridge rules and targets ----------------------------------------------------------
 
 
-def _assess_rule(rule: EventRule, scope: _Scope, probes: ProbeSet) -> _Assessment:
+def _assess_rule(rule: EventRule, scope: _Scope, watch: _Watch) -> _Assessment:
+    probes = watch.probes
     what = f"EventBridge rule {rule.address}"
     if not rule.pattern.known:
         return _unknown(rule.pattern.location, f"{what}: the event pattern could not be resolved")
@@ -253,6 +327,15 @@ def _assess_rule(rule: EventRule, scope: _Scope, probes: ProbeSet) -> _Assessmen
         return _unknown(rule.enabled.location, f"{what}: whether it is enabled could not be resolved")
     if rule.enabled.value is False:
         return _Assessment((), partial + (f"{what} is disabled",))
+    if watch.read_only:
+        sees = rule.sees_read_only_events
+        if sees is UNKNOWN:
+            return _unknown(rule.state.location, f"{what}: its state could not be resolved")
+        if sees is False:
+            return _Assessment((), partial + (
+                f"{what} is in state {rule.state.value}, which does not receive read-only management events "
+                f"such as a failed Decrypt; set its state to {READ_ONLY_STATE}",
+            ))
     linked = _target_link(rule, scope)
     if linked is None:
         return _unknown(rule.location, f"{what}: a target's rule reference could not be resolved")
@@ -297,8 +380,8 @@ def _targets(target: EventTarget, rule: EventRule) -> bool:
 
 
 def _unknown(location: Location, detail: str) -> _Assessment:
-    return _Assessment((), (), (Undecided(location, detail),))
+    return _Assessment((), (), (Undecided(location, detail, unchecked=True),))
 
 
 def _unknown_link(location: Location, detail: str) -> _Link:
-    return _Link(False, (), (Undecided(location, detail),))
+    return _Link(False, (), (Undecided(location, detail, unchecked=True),))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Mapping, Optional
 
-from ...model.resources import Alarm, EventRule, Inventory, MetricFilter
+from ...model.resources import Alarm, EventRule, Inventory, LogGroup, MetricFilter, Trail
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool as _as_bool
 from .resolve import RNode, Resolver, Template, contains_unknown, plain
@@ -59,16 +59,70 @@ def _first_item(node: Optional[RNode]) -> Optional[RNode]:
     return None
 
 
+def _scalar(v: Any) -> Any:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(v)
+    return v if isinstance(v, str) else UNKNOWN
+
+
+def _dimension_names(v: Any) -> Any:
+    """``[{Key|Name: k, Value: v}, ...]`` -> the sorted keys (filters say Key, alarms say Name)."""
+    if not isinstance(v, list) or not all(isinstance(d, dict) for d in v):
+        return UNKNOWN
+    names = [d.get("Key", d.get("Name")) for d in v]
+    return tuple(sorted(str(n) for n in names)) if all(isinstance(n, str) for n in names) else UNKNOWN
+
+
+def _group_identity(tpl: Template, text: Any) -> Any:
+    """A log group as one string: its name, or ``${LogicalId}`` when CloudFormation names it.
+
+    ``!Ref Group`` gives ``${Group}`` and ``!GetAtt Group.Arn`` ``${Group.Arn}``; both become the
+    group's ``LogGroupName`` when the template sets it; an ARN literal becomes the name in it."""
+    if not isinstance(text, str):
+        return UNKNOWN
+    if text.startswith("${") and text.endswith("}"):
+        lid = text[2:-1].split(".", 1)[0]
+        res = tpl.resources.get(lid)
+        if not isinstance(res, dict) or res.get("Type") != "AWS::Logs::LogGroup":
+            return UNKNOWN
+        props = res.get("Properties")
+        name = props.get("LogGroupName") if isinstance(props, dict) else None
+        return name if isinstance(name, str) else "${" + lid + "}"
+    if "${" in text:
+        return UNKNOWN
+    if text.startswith("arn:") and ":log-group:" in text:
+        return text.split(":log-group:", 1)[1].split(":", 1)[0]
+    return text
+
+
+def _trail(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
+    arn = props.get("CloudWatchLogsLogGroupArn")
+    group = _value(arn, header, lambda v: _group_identity(tpl, v), None)
+    multi = _value(props.get("IsMultiRegionTrail"), header, _as_bool, False)
+    return Inventory(trails=(Trail(lid, tpl.rel, header, group, multi),))
+
+
+def _log_group(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
+    name = _value(props.get("LogGroupName"), header, _text, "${" + lid + "}")
+    return Inventory(log_groups=(LogGroup(lid, tpl.rel, header, name),))
+
+
 def _metric_filter(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
     transformations = props.get("MetricTransformations")
     first = _first_item(transformations)
+    value = dims = Value.unknown(header, "")
     if transformations is not None and not transformations.known:
         name = namespace = Value.unknown(transformations.loc, transformations.note)
     else:
         name = _value(first.get("MetricName") if first else None, header, _text, None)
         namespace = _value(first.get("MetricNamespace") if first else None, header, _text, None)
+        value = _value(first.get("MetricValue") if first else None, header, _scalar, "1")
+        dims = _value(first.get("Dimensions") if first else None, header, _dimension_names, ())
     pattern = _value(props.get("FilterPattern"), header, _text, "")
-    return Inventory(metric_filters=(MetricFilter(lid, tpl.rel, header, pattern, name, namespace),))
+    own = _value(props.get("FilterName"), header, _text, UNKNOWN)  # absent: CloudFormation generates one
+    group = _value(props.get("LogGroupName"), header, lambda v: _group_identity(tpl, v), UNKNOWN)
+    mf = MetricFilter(lid, tpl.rel, header, pattern, name, namespace, name=own, metric_value=value, dimensions=dims, log_group=group)
+    return Inventory(metric_filters=(mf,))
 
 
 def _alarm_metric(props: RNode, header: Location) -> tuple[Value[Any], Value[Any]]:
@@ -84,11 +138,35 @@ def _alarm_metric(props: RNode, header: Location) -> tuple[Value[Any], Value[Any
     return _value(metric[0].get("MetricName"), header, _text, None), _value(metric[0].get("Namespace"), header, _text, None)
 
 
+_ALARM_PROPS: tuple[tuple[str, str, Callable[[Any], Any], Any], ...] = (
+    ("dimensions", "Dimensions", _dimension_names, ()),
+    ("statistic", "Statistic", _text, None),
+    ("comparison", "ComparisonOperator", _text, None),
+    ("threshold", "Threshold", _scalar, None),
+    ("evaluation_periods", "EvaluationPeriods", _scalar, 1),
+    ("datapoints_to_alarm", "DatapointsToAlarm", _scalar, None),
+    ("treat_missing_data", "TreatMissingData", _text, "missing"),
+)
+
+
+def _filter_ref(tpl: Template, name: Value[Any]) -> Value[Any]:
+    """``MetricName: !Ref SomeMetricFilter`` gives the filter's name: link through its logical id."""
+    text = name.value
+    if isinstance(text, str) and text.startswith("${") and text.endswith("}"):
+        lid = text[2:-1]
+        res = tpl.resources.get(lid)
+        if isinstance(res, dict) and res.get("Type") == "AWS::Logs::MetricFilter":
+            return Value(lid, name.location)
+    return Value("", name.location, Presence.DEFAULT)
+
+
 def _alarm(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory:
     name, namespace = _alarm_metric(props, header)
     actions = _value(props.get("AlarmActions"), header, _actions, ())
     enabled = _value(props.get("ActionsEnabled"), header, _as_bool, True)
-    return Inventory(alarms=(Alarm(lid, tpl.rel, header, name, namespace, actions, enabled),))
+    extra = {field: _value(props.get(prop), header, convert, default) for field, prop, convert, default in _ALARM_PROPS}
+    alarm = Alarm(lid, tpl.rel, header, name, namespace, actions, enabled, metric_filter=_filter_ref(tpl, name), **extra)
+    return Inventory(alarms=(alarm,))
 
 
 def _targets(raw_props: Any) -> int:
@@ -107,11 +185,14 @@ def _event_rule(tpl: Template, lid: str, props: RNode, header: Location, raw_pro
     state = props.get("State")
     enabled = _value(state, header, lambda s: s != "DISABLED" if isinstance(s, str) else UNKNOWN, True)
     bus = _value(props.get("EventBusName"), header, _text, "default")
-    rule = EventRule(lid, tpl.rel, header, name, pattern, enabled, _targets(raw_props), bus)
+    state_value = _value(state, header, _text, "ENABLED")
+    rule = EventRule(lid, tpl.rel, header, name, pattern, enabled, _targets(raw_props), bus, state=state_value)
     return Inventory(event_rules=(rule,))
 
 
-MONITORING_TYPES = ("AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::Events::Rule")
+MONITORING_TYPES = (
+    "AWS::Logs::MetricFilter", "AWS::CloudWatch::Alarm", "AWS::Events::Rule", "AWS::CloudTrail::Trail", "AWS::Logs::LogGroup",
+)
 
 
 def monitoring_resource(tpl: Template, lid: str, res: Mapping[str, Any], header: Location, resolver: Resolver) -> Inventory:
@@ -123,4 +204,8 @@ def monitoring_resource(tpl: Template, lid: str, res: Mapping[str, Any], header:
         return _metric_filter(tpl, lid, props, header)
     if rtype == "AWS::CloudWatch::Alarm":
         return _alarm(tpl, lid, props, header)
+    if rtype == "AWS::CloudTrail::Trail":
+        return _trail(tpl, lid, props, header)
+    if rtype == "AWS::Logs::LogGroup":
+        return _log_group(tpl, lid, props, header)
     return _event_rule(tpl, lid, props, header, res.get("Properties"))

@@ -124,6 +124,8 @@ class _Collector:
             metric_filters=self.monitoring.metric_filters,
             alarms=self.monitoring.alarms,
             event_rules=self.monitoring.event_rules,
+            trails=self.monitoring.trails,
+            log_groups=self.monitoring.log_groups,
             parse_errors=tuple(self.errors),
             ignores=tuple(self.ignores),
             units=(self.tpl.rel,),

@@ -52,15 +52,46 @@ def _transformation(res: PlanResource) -> tuple[Any, Any]:
     return first.get("name"), first.get("namespace")
 
 
+def _scalar(raw: Any) -> Any:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return str(raw)
+    return as_str(raw)
+
+
+def _names(raw: Any) -> Any:
+    if raw is None:
+        return ()
+    return tuple(sorted(str(k) for k in raw)) if isinstance(raw, dict) else UNKNOWN
+
+
 def _metric_filter(res: PlanResource, unit: str) -> MetricFilter:
     name, namespace = _transformation(res)
-    return MetricFilter(res.address, unit, res.location, _value(res, res.raw("pattern"), default=""), _value(res, name), _value(res, namespace))
+    blocks = res.values.get("metric_transformation")
+    first = blocks[0] if isinstance(blocks, list) and blocks and isinstance(blocks[0], dict) else {}
+    return MetricFilter(
+        res.address, unit, res.location, _value(res, res.raw("pattern"), default=""), _value(res, name), _value(res, namespace),
+        name=_value(res, res.raw("name")), metric_value=_value(res, first.get("value"), _scalar, "1"),
+        dimensions=_value(res, first.get("dimensions") or None, _names, ()),
+    )
 
 
-def _alarm(res: PlanResource, unit: str) -> Alarm:
+_ALARM_ARGS: tuple[tuple[str, str, Callable[[Any], Any], Any], ...] = (
+    ("dimensions", "dimensions", _names, ()),
+    ("statistic", "statistic", as_str, None),
+    ("comparison", "comparison_operator", as_str, None),
+    ("threshold", "threshold", _scalar, None),
+    ("evaluation_periods", "evaluation_periods", _scalar, 1),
+    ("datapoints_to_alarm", "datapoints_to_alarm", _scalar, None),
+    ("treat_missing_data", "treat_missing_data", as_str, "missing"),
+)
+
+
+def _alarm(res: PlanResource, unit: str, rs: Resolver) -> Alarm:
     name, namespace = res.raw("metric_name"), res.raw("namespace")
     if name is None and res.values.get("metric_query"):
         name = namespace = UNKNOWN  # metric math: kmslint does not evaluate the queries
+    ref = rs.reference(res, "metric_name", ("aws_cloudwatch_log_metric_filter",), ("id", "name")) if name is UNKNOWN else None
+    extra = {field: _value(res, res.raw(arg) if res.raw(arg) != "" else None, convert, default) for field, arg, convert, default in _ALARM_ARGS}
     return Alarm(
         res.address,
         unit,
@@ -69,6 +100,8 @@ def _alarm(res: PlanResource, unit: str) -> Alarm:
         _value(res, namespace),
         _value(res, res.raw("alarm_actions"), _actions, ()),
         _value(res, res.raw("actions_enabled"), as_bool, True),
+        metric_filter=Value(ref, res.location) if ref else Value("", res.location, Presence.DEFAULT),
+        **extra,
     )
 
 
@@ -81,7 +114,8 @@ def _event_rule(res: PlanResource, unit: str) -> EventRule:
     raw = res.raw("event_pattern")
     pattern = UNKNOWN if raw is UNKNOWN else _pattern(raw)
     pattern_value = Value(pattern, res.location, Presence.UNKNOWN if pattern is UNKNOWN else Presence.SET)
-    return EventRule(res.address, unit, res.location, _value(res, res.raw("name"), default=res.address), pattern_value, enabled)
+    state_value = _value(res, state if state != "" else None, as_str, "ENABLED" if enabled.value is not False else "DISABLED")
+    return EventRule(res.address, unit, res.location, _value(res, res.raw("name"), default=res.address), pattern_value, enabled, state=state_value)
 
 
 def _event_target(res: PlanResource, unit: str, rs: Resolver) -> EventTarget:
@@ -97,7 +131,7 @@ def monitoring_of(res: PlanResource, unit: str, rs: Resolver) -> Optional[Invent
     if res.type == "aws_cloudwatch_log_metric_filter":
         return Inventory(metric_filters=(_metric_filter(res, unit),))
     if res.type == "aws_cloudwatch_metric_alarm":
-        return Inventory(alarms=(_alarm(res, unit),))
+        return Inventory(alarms=(_alarm(res, unit, rs),))
     if res.type == EVENT_RULE:
         return Inventory(event_rules=(_event_rule(res, unit),))
     if res.type == "aws_cloudwatch_event_target":

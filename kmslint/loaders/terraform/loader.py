@@ -301,6 +301,7 @@ class TerraformLoader:
         try:
             if rtype in KEY_TYPES:
                 unit.keys.append(self.located(inst, self.key(inst, block, rtype, addr, unit.name)))
+                unit.inv = unit.inv.merge(_key_region(self, inst, block, addr, unit.name))
             elif rtype == "aws_kms_key_policy":
                 self.key_policy(unit, inst, block)
             elif rtype == "aws_kms_alias":
@@ -490,6 +491,12 @@ def _link(unit: _Unit) -> Inventory:
                 keys[i] = replace(keys[i], aliases=keys[i].aliases + (alias.address,))
     final = tuple(replace(k, alias_unknown=k.alias_unknown or unknown_all) for k in keys)
     return unit.inv.merge(Inventory(keys=final, aliases=tuple(a for a, _ in unit.aliases), units=(unit.name,)))
+
+
+def _key_region(loader: TerraformLoader, inst: Instance, block: Block, addr: str, unit: str) -> Inventory:
+    from .monitoring import key_region
+
+    return key_region(loader, inst, block, addr, unit)
 
 
 def _monitoring(loader: TerraformLoader, inst: Instance, block: Block, rtype: str, addr: str, unit: str) -> Optional[Inventory]:

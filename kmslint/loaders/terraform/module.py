@@ -28,6 +28,7 @@ class ModuleDef:
     data: dict[str, Block] = field(default_factory=dict)  # "aws_iam_policy_document.p"
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Attribute] = field(default_factory=dict)
+    providers: dict[str, Block] = field(default_factory=dict)  # "aws", "aws.eu" (alias): for Regions (KMS006/KMS007)
     parse_errors: list[ParseError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -52,6 +53,10 @@ class ModuleDef:
                 self.modules[labels[0]] = block
             elif block.type == "output" and labels and "value" in block.body.attributes:
                 self.outputs[labels[0]] = block.body.attributes["value"]
+            elif block.type == "provider" and labels:
+                alias = block.body.attributes.get("alias")
+                name = alias.expr.value if alias is not None and isinstance(alias.expr, Lit) else None
+                self.providers[f"{labels[0]}.{name}" if isinstance(name, str) else labels[0]] = block
 
     def add_resource(self, address: str, block: Block) -> None:
         """Terraform rejects a second resource with the same address in one module; kmslint says so
