@@ -71,8 +71,10 @@ class Case:
 
 def _binary(root: Path) -> None:
     data = bytearray(os.urandom(4096))
-    data[:40] = b'resource "aws_kms_key" "x" {\n# binary\n\n'  # line 4 holds the first random byte
-    data[40] = 0xFF  # never valid in UTF-8
+    prefix = b'resource "aws_kms_key" "x" {\n# binary\n\n#'  # 40 bytes: line 4 starts at byte 39
+    assert len(prefix) == 40  # a shorter slice would shrink the array and leave a random byte (maybe a newline) before 0xFF
+    data[:40] = prefix
+    data[40] = 0xFF  # never valid in UTF-8, on line 4
     (root / "firmware.tf").write_bytes(bytes(data))
 
 
