@@ -202,7 +202,8 @@ def _rule_ids(option: str, refs: Sequence[str], rules: Sequence[Rule]) -> tuple[
 
 
 def _check_file_arguments(args: argparse.Namespace, paths: Sequence[Path], root: Path, max_bytes: int) -> None:
-    from .usage import check_output, check_var_file, repository_root
+    from .repository import repository_root
+    from .usage import check_output, check_var_file
 
     repo = repository_root(root)
     for var_file in args.var_file:

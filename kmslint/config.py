@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .engine.rules import Parameter, Rule
 from .limits import MAX_ANALYSIS_STEPS, MAX_FILE_BYTES, MAX_NESTING_DEPTH, MAX_VALUE_SIZE, Limits
+from .repository import repository_root
 
 CONFIG_NAMES = (".kmslint.yaml", ".kmslint.yml")
 PYPROJECT = "pyproject.toml"
@@ -118,12 +119,6 @@ def _candidates(folder: Path) -> Iterable[Path]:
         yield folder / name
     yield folder / PYPROJECT
 
-
-def repository_root(start: Path) -> Path:
-    """The git work tree's top folder at or above ``start``; outside git, ``start``'s own folder."""
-    here = start.resolve()
-    folder = here if here.is_dir() else here.parent
-    return next((current for current in (folder, *folder.parents) if (current / ".git").exists()), folder)
 
 
 def find_config(start: Path) -> Optional[Path]:

@@ -58,7 +58,7 @@ def focus_for(paths: Sequence[Path], root: Path) -> Focus:
     tf = [p for p in paths if p.name.endswith(TERRAFORM_SUFFIXES)]
     context = terraform_siblings(tf, root)
     if tf:
-        from .loaders.terraform.sources import repository_root
+        from .repository import repository_root
 
         boundary = repository_root(tf[0], root)
         callers = terraform_callers({p.parent.resolve() for p in tf}, boundary)

@@ -14,7 +14,7 @@ from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
 from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
-from .loaders.terraform.sources import repository_root
+from .repository import repository_root
 from .model.resources import Inventory, ParseError, Unchecked
 from .model.values import Location
 from .suppress import apply_suppressions, metadata_warnings, suppression_warnings

@@ -8,20 +8,12 @@ import stat
 from pathlib import Path
 from typing import Optional, Sequence
 
+from .repository import repository_root
+
 
 class UsageError(Exception):
     """A command-line mistake; the message is one line and names the argument."""
 
-
-def repository_root(start: Path) -> Path:
-    """The top of the git work tree holding ``start`` (the first folder upwards with a ``.git``),
-    or ``start`` itself outside git."""
-    here = start.resolve()
-    folder = here if here.is_dir() else here.parent
-    for current in (folder, *folder.parents):
-        if (current / ".git").exists():
-            return current
-    return folder
 
 
 def check_var_file(path: Path, repo_root: Path, max_bytes: int) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from kmslint.baseline import BaselineError, load_baseline
 from kmslint.cli import main
-from kmslint.config import ConfigError, find_config, load_config, repository_root
+from kmslint.config import ConfigError, find_config, load_config
+from kmslint.repository import repository_root
 
 KEY = 'resource "aws_kms_key" "k" {\n  enable_key_rotation = false\n}\n'
 

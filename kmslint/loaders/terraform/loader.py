@@ -16,6 +16,7 @@ from ...limits import MAX_FILE_BYTES, Limits
 from ...model.policy import Policy
 from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef, Unchecked
 from ...model.values import UNKNOWN, Location, Presence, Value
+from ...repository import repository_root
 from ..coerce import as_bool
 from .convert import as_str, model_value, policy_from_value
 from .evaluate import BudgetExceeded, Evaluator, ResourceRef
@@ -27,7 +28,7 @@ from .parallel import parse_files
 from .policydoc import policy_document
 from .prefilter import read_text
 from .relocate import relocate
-from .sources import Followed, follow, is_downloaded_path, is_local, read_modules_json, repository_root
+from .sources import Followed, follow, is_downloaded_path, is_local, read_modules_json
 from .tfvalues import Encoded, Text, clear_facts, contains_unknown, is_partial, plainify
 
 KEY_TYPES = TERRAFORM_KEY_KINDS  # resource type -> key kind (the model owns the mapping)

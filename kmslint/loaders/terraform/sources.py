@@ -37,15 +37,6 @@ class Followed:
     downloaded: bool = False
 
 
-def repository_root(start: Path, fallback: Optional[Path] = None) -> Path:
-    """The top of the git work tree holding ``start``; outside git, ``fallback`` (the scanned tree)."""
-    here = start.resolve()
-    folder = here if here.is_dir() else here.parent
-    for current in (folder, *folder.parents):
-        if (current / ".git").exists():
-            return current
-    return (fallback or folder).resolve()
-
 
 def is_local(source: str) -> bool:
     """Terraform treats only ``./`` and ``../`` prefixes as local paths (Windows ``.\\`` too)."""
