@@ -62,7 +62,6 @@ class UnknownNote:
     location: Location
     rule_id: str
     detail: str
-    unchecked: bool = False  # also listed in ``unchecked`` (see engine.api.Undecided)
 
 
 @dataclass(frozen=True)

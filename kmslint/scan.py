@@ -210,13 +210,16 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
         commented, root, rules, used if opts.report_unused_suppressions else None, [r.id for r, _, _ in active], opts.config.limits.max_file_bytes
     ) + [w for w in metadata_warnings(inv.ignores, rules) if focus.keeps(w.path)]
     terragrunt = tuple(u for u in terragrunt_unchecked(focus.load_paths, root) if not excluded(root / u.location.path, excludes))
+    explained = explain_unknowns(unknowns, root)
+    # A rule whose verdict an unknown value decides has not been checked: it is listed with the rest.
+    undecided = {Unchecked(u.location, f"{u.rule_id} could not be decided: {u.detail}", u.rule_id) for u in explained}
     result = ScanResult(
         findings=tuple(sorted(kept + problems)),
         suppressed=tuple(sorted(suppressed)),
         errors=tuple(errors),
-        unknowns=explain_unknowns(unknowns, root),
+        unknowns=explained,
         files_scanned=len(files),
-        unchecked=tuple(sorted(set(inv.unchecked + terragrunt) | {Unchecked(u.location, f"{u.rule_id}: {u.detail}") for u in unknowns if u.unchecked})),
+        unchecked=tuple(sorted(set(inv.unchecked + terragrunt) | undecided)),
         warnings=tuple(warnings),
         config=_config_path(opts.config.source, root),
     )

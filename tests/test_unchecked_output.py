@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from kmslint.engine.rules import load_rules
 from kmslint.findings import Finding, ScanResult
 from kmslint.focus import Focus
@@ -43,3 +45,23 @@ def test_focus_keeps_a_finding_whose_deciding_value_is_in_a_changed_file() -> No
     narrowed = focus.narrow(ScanResult(findings=(from_var, other), unchecked=(ITEM,)))
     assert narrowed.findings == (from_var,)
     assert narrowed.unchecked == ()
+
+
+def test_a_rule_an_unknown_value_decides_is_listed_as_unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DESIGN.md: ``unchecked`` lists a value that decides a rule and stays unknown, not only with --show-unknown."""
+    import io
+    from pathlib import Path
+
+    from kmslint.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent / "fixtures" / "terraform")
+    out = io.StringIO()
+    assert main(["scan", "unknown", "--format", "json"], stdout=out, stderr=io.StringIO()) == 0
+    reasons = {(u["line"], u["reason"].split(" could not be decided")[0]) for u in json.loads(out.getvalue())["unchecked"]}
+    assert {(20, "KMS003"), (22, "KMS002"), (24, "KMS001")} <= reasons
+    window = next(u for u in json.loads(out.getvalue())["unchecked"] if u["line"] == 22)
+    assert "var.window has no default" in window["reason"] and "--var-file" in window["reason"]
+    text = io.StringIO()
+    main(["scan", "unknown"], stdout=text, stderr=io.StringIO())
+    assert "4 undecided (run with --show-unknown)" in text.getvalue().splitlines()[-1]
+    assert "not checked" not in text.getvalue()  # counted once, as undecided

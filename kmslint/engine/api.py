@@ -34,7 +34,6 @@ class Undecided:
 
     location: Location
     detail: str
-    unchecked: bool = False  # also list it in the report's ``unchecked`` (a blind spot the user should see)
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def run_rule(
                 elif isinstance(out, Hit):
                     findings.append(_finding(rule, level, out, target))
                 else:
-                    unknowns.append(UnknownNote(out.location, rule.id, out.detail, out.unchecked))
+                    unknowns.append(UnknownNote(out.location, rule.id, out.detail))
     return findings + _branch_findings(rule, level, branched, inv), errors, unknowns
 
 

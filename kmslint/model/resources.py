@@ -358,6 +358,7 @@ class Unchecked:
 
     location: Location
     reason: str
+    rule_id: str = ""  # set when a rule's verdict stayed undecided (an unknown value decides it)
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ def _alarm_link(mf: MetricFilter, scope: _Scope) -> _Link:
     if any(link.wired for link in links):
         return _Link(True)
     unknowns = tuple(u for link in links for u in link.unknowns) + tuple(
-        Undecided(a.location, f"alarm {a.address}: its metric could not be resolved; it may watch {metric}", unchecked=True)
+        Undecided(a.location, f"alarm {a.address}: its metric could not be resolved; it may watch {metric}")
         for a in maybe
     )
     problems = tuple(p for link in links for p in link.problems)
@@ -380,8 +380,8 @@ def _targets(target: EventTarget, rule: EventRule) -> bool:
 
 
 def _unknown(location: Location, detail: str) -> _Assessment:
-    return _Assessment((), (), (Undecided(location, detail, unchecked=True),))
+    return _Assessment((), (), (Undecided(location, detail),))
 
 
 def _unknown_link(location: Location, detail: str) -> _Link:
-    return _Link(False, (), (Undecided(location, detail, unchecked=True),))
+    return _Link(False, (), (Undecided(location, detail),))

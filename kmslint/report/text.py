@@ -115,8 +115,9 @@ def summary(result: ScanResult, show_unknown: bool = False, notes: Sequence[str]
     hidden = []
     if result.unknowns:
         hidden.append(f"{len(result.unknowns)} undecided")
-    if result.unchecked:
-        hidden.append(f"{len(result.unchecked)} not checked")
+    not_checked = sum(1 for u in result.unchecked if not u.rule_id)  # undecided rules are counted above
+    if not_checked:
+        hidden.append(f"{not_checked} not checked")
     if hidden:
         text += ", " + ", ".join(hidden) + ("" if show_unknown else " (run with --show-unknown)")
     files = f"{result.files_scanned} file{'' if result.files_scanned == 1 else 's'}"
@@ -128,7 +129,9 @@ def _unknown_lines(result: ScanResult) -> list[str]:
     lines = [
         f"{escape(u.location.path)}:{u.location.line}:{u.location.column}: {u.rule_id} [undecided] {escape(u.detail)}" for u in result.unknowns
     ]
-    lines += [f"{escape(u.location.path)}:{u.location.line}:{u.location.column}: [not checked] {escape(u.reason)}" for u in result.unchecked]
+    lines += [
+        f"{escape(u.location.path)}:{u.location.line}:{u.location.column}: [not checked] {escape(u.reason)}" for u in result.unchecked if not u.rule_id
+    ]
     return lines
 
 
