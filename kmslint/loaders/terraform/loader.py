@@ -8,6 +8,8 @@ and a finding caused by it points at the caller's argument.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TypeVar, Union, cast
@@ -88,6 +90,7 @@ class TerraformLoader:
         self.errors: list[ParseError] = []
         self.unchecked: list[Unchecked] = []
         self.installed: dict[Path, Optional[dict[str, Path]]] = {}  # root module dir -> modules.json
+        self.followed: dict[tuple[Any, ...], Union[Followed, str]] = {}  # (call, source, caller, path, root) -> follow()
         self.ev = Evaluator(self.boundary, self._module_output, self._data_source, rel_of)
         if limits is not None:
             self.ev.max_analysis_steps, self.ev.max_value_size = limits.max_analysis_steps, limits.max_value_size
@@ -165,8 +168,13 @@ class TerraformLoader:
             reason: Union[Followed, str] = f'module "{name}": nested more than {MAX_MODULE_DEPTH} modules deep, so it is not checked'
         else:
             root = _root_of(inst)
-            installed = None if is_local(source) else self.modules_json(root.mdef.dir)
-            reason = follow(name, source, inst.mdef.dir, inst.path + (name,), root.mdef.dir, self.boundary, installed)
+            local = is_local(source)
+            installed = None if local else self.modules_json(root.mdef.dir)
+            # The same call is followed once per instance of its module: resolve it once (issue 19).
+            key = (name, source, inst.mdef.dir, () if local else inst.path, None if local else root.mdef.dir)
+            if key not in self.followed:
+                self.followed[key] = follow(name, source, inst.mdef.dir, inst.path + (name,), root.mdef.dir, self.boundary, installed)
+            reason = self.followed[key]
         if isinstance(reason, Followed):
             return reason
         self.unchecked.append(Unchecked(self.located(inst, block.loc), reason))
@@ -208,9 +216,16 @@ class TerraformLoader:
 
     def load(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]]) -> Inventory:
         """Every directory of ``tf_by_dir`` (the caller drops those that cannot matter: ``prefilter``)."""
-        parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs, self.max_file_bytes)
-        for directory, files in sorted(tf_by_dir.items()):
-            self.module(directory, files, parsed)
+        with _parsing_without_gc():
+            parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs, self.max_file_bytes)
+            for directory, files in sorted(tf_by_dir.items()):
+                self.module(directory, files, parsed)
+        try:
+            return self._evaluate(tf_by_dir, tfvars_by_dir)
+        finally:
+            gc.unfreeze()  # a long-lived process (the tests, an editor) collects these again once they are garbage
+
+    def _evaluate(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]]) -> Inventory:
         roots = root_modules({d.resolve(): set(self.modules[d.resolve()].local_sources().values()) for d in tf_by_dir})
         inv = Inventory()
         for directory in sorted(tf_by_dir):
@@ -393,6 +408,25 @@ class TerraformLoader:
         else:
             target = Value(UNKNOWN, block.loc, Presence.UNKNOWN)
         return Alias(addr, unit, block.loc, Value(as_str(name_raw) if name_raw is not None else None, block.loc), target)
+
+
+@contextmanager
+def _parsing_without_gc() -> Iterator[None]:
+    """Python's cyclic collector off while the files are parsed, and their objects frozen after.
+
+    Parsing allocates millions of objects that all stay alive to the end of the scan, so each
+    collection during parsing walks more of them and frees nothing: 14-18 % of CPU on the dense
+    3,000-file repository (issue 19). Freezing them keeps the collections during evaluation (which
+    stays collected: hostile inputs make garbage there) from walking them again. Memory freed by
+    reference counting is freed as before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _stopped(what: str) -> str:

@@ -30,6 +30,7 @@ class ModuleDef:
     outputs: dict[str, Attribute] = field(default_factory=dict)
     parse_errors: list[ParseError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    _local_sources: Optional[tuple[int, dict[str, Path]]] = field(default=None, repr=False, compare=False)
 
     def add_body(self, body: Body) -> None:
         for block in body.blocks:
@@ -79,7 +80,13 @@ class ModuleDef:
         return [*self.resources.items(), *self.duplicates]
 
     def local_sources(self) -> dict[str, Path]:
-        """Module calls whose ``source`` is a local path (``./x``, ``../x``)."""
+        """Module calls whose ``source`` is a local path (``./x``, ``../x``); resolved once per module
+        (the dense 3,000-file repository asked 2,856 times, 0.32 s of path resolution: issue 19)."""
+        if self._local_sources is None or self._local_sources[0] != len(self.modules):
+            self._local_sources = (len(self.modules), self._resolve_local_sources())
+        return self._local_sources[1]
+
+    def _resolve_local_sources(self) -> dict[str, Path]:
         out: dict[str, Path] = {}
         for name, block in self.modules.items():
             src = block.body.attributes.get("source")
