@@ -19,6 +19,7 @@ from ...model.policy import Policy
 from ...model.resources import TERRAFORM_KEY_KINDS, Alarm, Alias, EventRule, EventTarget, Inventory, Key, MetricFilter, ParseError, PrimaryRef, Unchecked
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool
+from .blocks import rule_reads
 from .convert import as_str, model_value, policy_from_value
 from .evaluate import BudgetExceeded, Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Lit, Traversal, parse
@@ -79,8 +80,10 @@ class TerraformLoader:
         max_file_bytes: int = MAX_FILE_BYTES,
         limits: Optional[Limits] = None,
         boundary: Optional[Path] = None,
+        lazy: bool = True,
     ) -> None:
         self.jobs, self.max_file_bytes = jobs, max_file_bytes
+        self.lazy = lazy  # parse only the blocks a rule can need (blocks.py); --no-prefilter parses all
         self.scan_root = scan_root.resolve()
         # Module sources and file() are followed anywhere inside the repository, never outside it.
         self.boundary = (boundary or repository_root(self.scan_root)).resolve()
@@ -112,7 +115,7 @@ class TerraformLoader:
         found = [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
         inside = (p for p in found if p.is_file() and p.resolve().is_relative_to(self.boundary))
         tf_files = files if files is not None else sorted(inside)
-        mdef = load_module_dir(directory, self.rel_of, tf_files, parsed, self.max_file_bytes)
+        mdef = load_module_dir(directory, self.rel_of, tf_files, parsed, self.max_file_bytes, self.lazy)
         self.modules[directory] = mdef
         if not any(is_downloaded_path(e.location.path) for e in mdef.parse_errors):
             self.errors.extend(mdef.parse_errors)
@@ -217,7 +220,7 @@ class TerraformLoader:
     def load(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]]) -> Inventory:
         """Every directory of ``tf_by_dir`` (the caller drops those that cannot matter: ``prefilter``)."""
         with _parsing_without_gc():
-            parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs, self.max_file_bytes)
+            parsed = parse_files([(p, self.rel_of(p)) for fs in tf_by_dir.values() for p in fs], self.jobs, self.max_file_bytes, self.lazy)
             for directory, files in sorted(tf_by_dir.items()):
                 self.module(directory, files, parsed)
         try:
@@ -234,7 +237,8 @@ class TerraformLoader:
                 continue
             inv = inv.merge(self.guarded_unit(self.modules[d], tfvars_by_dir.get(directory, [])))
         unchecked = tuple(dict.fromkeys((*self.unchecked, *self.ev.unchecked.values())))
-        return inv.merge(Inventory(parse_errors=tuple(self.errors), unchecked=unchecked))
+        late = [e for m in self.modules.values() for e in m.late_errors if not is_downloaded_path(e.location.path)]
+        return inv.merge(Inventory(parse_errors=(*self.errors, *late), unchecked=unchecked))
 
     def guarded_unit(self, mdef: ModuleDef, tfvars: list[Path]) -> Inventory:
         """One configuration's inventory. Spending its step budget, or any failure while evaluating it,
@@ -293,7 +297,7 @@ class TerraformLoader:
 
     def collect(self, unit: _Unit, root: Instance) -> None:
         for inst in self.instances(root):
-            for address, block in inst.mdef.all_resources():
+            for address, block in inst.mdef.all_resources(rule_reads):  # others are never parsed, nor expanded
                 rtype = block.labels[0]
                 for bindings, suffix, count_unknown in self.expand(block, inst):
                     addr = inst.address(address) + suffix
