@@ -67,7 +67,8 @@ def test_only_blocks_a_rule_needs_are_parsed_up_front() -> None:
     split = split_file(text, "main.tf")
     assert split is not None
     assert [(raw.type, block is not None) for raw, block in split.blocks] == [("resource", False), ("resource", True), ("module", True), ("variable", False)]
-    assert not needed_now(RawBlock("provider", ("aws",), 0, 0, 1))
+    assert not needed_now(RawBlock("import", (), 0, 0, 1))
+    assert needed_now(RawBlock("provider", ("aws",), 0, 0, 1))
     assert needed_now(RawBlock("variable", (), 0, 0, 1))  # a wrong label count needs its KMS000
 
 

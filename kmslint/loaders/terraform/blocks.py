@@ -23,12 +23,14 @@ from typing import Optional
 
 from .hcl import HEREDOC_OPENER, Block, HclSyntaxError, heredoc_closing_line, parse
 
-# Resource and data source types some rule reads (keys, aliases, key policies, CloudWatch metric
-# filters and alarms, EventBridge rules and targets, CloudTrail, alarm topics). A loader that starts
-# reading a type outside these prefixes must add it here, or it will never see that type's blocks.
-RULE_TYPE_PREFIXES = ("aws_kms_", "aws_cloudwatch_", "aws_cloudtrail", "aws_sns_")
+# Resource and data source types some rule reads (keys, aliases, key policies, CloudWatch log
+# groups, metric filters and alarms, EventBridge rules and targets, CloudTrail trails). A loader that
+# starts reading a type outside these prefixes must add it here, or it will never see its blocks.
+RULE_TYPE_PREFIXES = ("aws_kms_", "aws_cloudwatch_", "aws_cloudtrail")
 RULE_DATA_TYPES = frozenset({"aws_iam_policy_document"})
-ALWAYS_PARSED = frozenset({"module", "locals", "terraform"})
+# Blocks that shape the whole module: calls, locals, settings, and provider configurations (their
+# Regions decide where keys and monitoring are).
+ALWAYS_PARSED = frozenset({"module", "locals", "terraform", "provider"})
 LABEL_COUNTS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1}  # Terraform's block schema
 SPLIT = True  # False: every file is parsed whole (tests and benchmarks/compare_lazy.py compare the two)
 

@@ -87,7 +87,7 @@ class TerraformLoader:
         self.scan_root = scan_root.resolve()
         # Module sources and file() are followed anywhere inside the repository, never outside it.
         self.boundary = (boundary or repository_root(self.scan_root)).resolve()
-        self.rel_of = rel_of
+        self.rel_of = _memoized(rel_of)  # each file's and directory's path is resolved once per scan
         self.var_files = var_files
         self.modules: dict[Path, ModuleDef] = {}
         self.errors: list[ParseError] = []
@@ -412,6 +412,17 @@ class TerraformLoader:
         else:
             target = Value(UNKNOWN, block.loc, Presence.UNKNOWN)
         return Alias(addr, unit, block.loc, Value(as_str(name_raw) if name_raw is not None else None, block.loc), target)
+
+
+def _memoized(rel_of: RelOf) -> RelOf:
+    known: dict[Path, str] = {}
+
+    def rel(path: Path) -> str:
+        if path not in known:
+            known[path] = rel_of(path)
+        return known[path]
+
+    return rel
 
 
 @contextmanager

@@ -99,20 +99,38 @@ class ModuleDef:
 
     def add_body(self, body: Body) -> None:
         for block in body.blocks:
-            self.add_block(block)
+            labels = block.labels
+            expected = _LABELS.get(block.type)
+            if expected is not None and len(labels) != expected:
+                self.parse_errors.append(
+                    ParseError(block.loc, f"a {block.type} block needs {expected} label{'s' if expected > 1 else ''}, not {len(labels)}: Terraform rejects it")
+                )
+                continue
+            if block.type == "variable" and labels:
+                self.variables[labels[0]] = block
+            elif block.type == "locals":
+                self.locals.update(block.body.attributes)
+            elif block.type == "resource" and len(labels) == 2:
+                self.add_resource(f"{labels[0]}.{labels[1]}", block)
+            elif block.type == "data" and len(labels) == 2:
+                self.data[f"{labels[0]}.{labels[1]}"] = block
+            elif block.type == "module" and labels:
+                self.modules[labels[0]] = block
+            elif block.type == "output" and labels and "value" in block.body.attributes:
+                self.outputs[labels[0]] = block.body.attributes["value"]
 
     def add_split(self, split: SplitFile) -> None:
         """A file cut into blocks: parsed ones are added now, the others wait until they are read
         (``variable``, ``output``, ``data``, ``resource``) or are never parsed (``provider``, ...)."""
         for raw, block in split.blocks:
             if block is not None:
-                self.add_block(block)
+                self.add_body(Body(blocks=(block,)))
                 continue
             name = ".".join(raw.labels)
             if raw.type == "resource" and self.resources.declared(name):
                 late = _Pending(split, raw, _same, self.late_errors).force()  # a duplicate: both are needed now
                 if late is not None:
-                    self.add_block(late)
+                    self.add_body(Body(blocks=(late,)))
             elif raw.type == "resource":
                 self.resources.set_pending(name, _Pending(split, raw, _same, self.late_errors))
             elif raw.type == "data":
@@ -121,27 +139,6 @@ class ModuleDef:
                 self.variables.set_pending(name, _Pending(split, raw, _same, self.late_errors))
             elif raw.type == "output":
                 self.outputs.set_pending(name, _Pending(split, raw, _output_value, self.late_errors))
-
-    def add_block(self, block: Block) -> None:
-        labels = block.labels
-        expected = _LABELS.get(block.type)
-        if expected is not None and len(labels) != expected:
-            self.parse_errors.append(
-                ParseError(block.loc, f"a {block.type} block needs {expected} label{'s' if expected > 1 else ''}, not {len(labels)}: Terraform rejects it")
-            )
-            return
-        if block.type == "variable" and labels:
-            self.variables[labels[0]] = block
-        elif block.type == "locals":
-            self.locals.update(block.body.attributes)
-        elif block.type == "resource" and len(labels) == 2:
-            self.add_resource(f"{labels[0]}.{labels[1]}", block)
-        elif block.type == "data" and len(labels) == 2:
-            self.data[f"{labels[0]}.{labels[1]}"] = block
-        elif block.type == "module" and labels:
-            self.modules[labels[0]] = block
-        elif block.type == "output" and labels and "value" in block.body.attributes:
-            self.outputs[labels[0]] = block.body.attributes["value"]
 
     def add_resource(self, address: str, block: Block) -> None:
         """Terraform rejects a second resource with the same address in one module; kmslint says so
