@@ -27,7 +27,6 @@ from .hcl import HEREDOC_OPENER, Block, HclSyntaxError, heredoc_closing_line, pa
 # groups, metric filters and alarms, EventBridge rules and targets, CloudTrail trails). A loader that
 # starts reading a type outside these prefixes must add it here, or it will never see its blocks.
 RULE_TYPE_PREFIXES = ("aws_kms_", "aws_cloudwatch_", "aws_cloudtrail")
-RULE_DATA_TYPES = frozenset({"aws_iam_policy_document"})
 # Blocks that shape the whole module: calls, locals, and provider configurations (their Regions
 # decide where keys and monitoring are). Issue 19 listed ``terraform`` too, but nothing in kmslint
 # reads a ``terraform`` block, and parsing them cost 0.79 s of the 3.4 s it took to parse every such
@@ -55,19 +54,24 @@ class RawBlock:
 
 
 def rule_reads(resource_type: str) -> bool:
-    """Whether any rule reads resources (or data sources) of this type."""
-    return resource_type.startswith(RULE_TYPE_PREFIXES) or resource_type in RULE_DATA_TYPES
+    """Whether any rule reads resources of this type."""
+    return resource_type.startswith(RULE_TYPE_PREFIXES)
 
 
 def needed_now(block: RawBlock) -> bool:
-    """Blocks parsed up front: those a rule reads, the ones that shape the module (calls, locals,
-    ``terraform``), and any with the wrong number of labels (their KMS000 needs the parsed block)."""
+    """Blocks parsed up front: resources a rule reads, the blocks that shape the module (calls,
+    locals, providers), and any with the wrong number of labels (their KMS000 needs the parsed block).
+
+    Data sources, ``aws_iam_policy_document`` included, are read only through a reference (a key's
+    ``policy = data.aws_iam_policy_document.p.json``), so each is parsed when first referenced:
+    parsing the policy documents up front was a fifth of the parsing on the real repositories of
+    benchmarks/README.md, most of them IAM role policies no key refers to."""
     expected = LABEL_COUNTS.get(block.type)
     if expected is not None and len(block.labels) != expected:
         return True
     if block.type in ALWAYS_PARSED:
         return True
-    return block.type in ("resource", "data") and rule_reads(block.labels[0])
+    return block.type == "resource" and rule_reads(block.labels[0])
 
 
 def split_blocks(text: str) -> Optional[list[RawBlock]]:

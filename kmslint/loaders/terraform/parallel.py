@@ -26,8 +26,9 @@ ParseOutcome = Union[Body, SplitFile, ParseError]
 # them all: forking, pickling the results back and the second core's contention cost more than they
 # save. Measured on 2 cores with block-level parsing (issue 19), --jobs 1 against --jobs 2: 789 files
 # (dense 3,000-file repository) 0.59 s against 0.49 s of parsing but 2.26 s against 2.48 s in all;
-# 2,600 files (10,000-file repository) 5.85 s against 5.03 s. The 151 files of the five real
-# repositories stay well below it. Not measured on more cores (this machine has 2).
+# 2,600 files (10,000-file repository) 5.85 s against 5.03 s in all. The real repositories of
+# benchmarks/README.md (at most 151 files that matter) stay well below it. Not measured on more
+# cores: the session machine has 2.
 PARALLEL_THRESHOLD = 1000
 
 
