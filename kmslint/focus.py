@@ -79,7 +79,8 @@ def terraform_callers(targets: set[Path], boundary: Path) -> list[Path]:
         for name in names:
             try:
                 path = directory / name
-                if not path.resolve().is_relative_to(boundary):
+                # ``directory`` is resolved and inside (os.walk follows no link): only a link can lead out.
+                if path.is_symlink() and not path.resolve().is_relative_to(boundary):
                     continue  # a symlink out of the repository is never read
                 text = path.read_bytes().decode("utf-8-sig")
             except (OSError, RuntimeError, UnicodeDecodeError, ValueError):

@@ -74,10 +74,10 @@ def test_a_configuration_that_raises_is_its_kms000_and_others_are_checked(tmp_pa
     assert "analysis stopped: evaluating the configuration in bad failed (MemoryError)" in kms000(result)["bad/main.tf"]
 
 
-def _dies_on_killer(path: Path, rel: str, max_bytes: int = 0) -> Any:
+def _dies_on_killer(path: Path, rel: str, max_bytes: int = 0, lazy: bool = False) -> Any:
     if path.name == "killer.tf":
         os._exit(9)  # what the kernel's OOM killer does to a worker
-    return _REAL_PARSE(path, rel, max_bytes) if max_bytes else _REAL_PARSE(path, rel)
+    return _REAL_PARSE(path, rel, max_bytes, lazy) if max_bytes else _REAL_PARSE(path, rel, lazy=lazy)
 
 
 _REAL_PARSE = parallel.parse_file

@@ -199,6 +199,18 @@ def hcl_parser() -> "Lark":
     return parser
 
 
+# A heredoc's opening line, and the padding Terraform allows around its closing marker: spaces and
+# tabs, for ``<<`` and ``<<-`` alike. The grammar (below), the converter and the block splitter
+# (``blocks.py``) all take the rule from here.
+HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
+HEREDOC_MARKER_PAD = r"[ \t]*"
+
+
+def heredoc_closing_line(marker: str) -> "re.Pattern[str]":
+    """The line that ends a heredoc opened with ``marker``: the marker, padded as Terraform allows."""
+    return re.compile(rf"^{HEREDOC_MARKER_PAD}{re.escape(marker)}{HEREDOC_MARKER_PAD}\r?$", re.M)
+
+
 def heredoc_markers_as_hcl(grammar: str) -> str:
     r"""python-hcl2 8.1's heredoc terminals end at a line holding only the marker after ``\s*``, so a
     closing ``POLICY   `` (trailing blanks) does not end a ``<<POLICY`` heredoc: the heredoc runs on
@@ -208,15 +220,39 @@ def heredoc_markers_as_hcl(grammar: str) -> str:
     python-hcl2 release changes these terminals the grammar is used as it comes, and the heredoc
     fixtures (fixtures/terraform/heredoc_markers) fail."""
     for group in ("heredoc", "heredoc_trim"):
-        grammar = grammar.replace(f"\\s*(?P={group})\\r?\\n", f"[ \\t]*(?P={group})[ \\t]*\\r?\\n")
+        grammar = grammar.replace(f"\\s*(?P={group})\\r?\\n", f"{HEREDOC_MARKER_PAD}(?P={group}){HEREDOC_MARKER_PAD}\\r?\\n")
     return grammar
 
 
-def parse(text: str, path: str) -> Body:
-    """Parse HCL text. Raises :class:`HclSyntaxError` with the parser's reason and position."""
+def parse(text: str, path: str, first_line: int = 1) -> Body:
+    """Parse HCL text. Raises :class:`HclSyntaxError` with the parser's reason and position.
+    ``first_line``: the line ``text`` starts on in its file (a block cut out of it: ``blocks.py``);
+    ``text`` must start at the beginning of that line, so columns need no shift."""
+    try:
+        tree = _parse_tree(text)
+    except HclSyntaxError as exc:
+        raise HclSyntaxError(exc.reason, exc.line + first_line - 1, exc.column) from None
+    if first_line != 1:
+        _shift_lines(tree, first_line - 1)
+    try:
+        return _Converter(path).body(_child_tree(tree, "body"))
+    except RecursionError:  # lark parses deep nesting iteratively; the conversion recurses
+        raise HclSyntaxError("nesting is too deep to parse", first_line, 1) from None
+
+
+def _shift_lines(tree: LarkTree, offset: int) -> None:
+    """Move every token of ``tree`` down ``offset`` lines (positions come from tokens only)."""
+    for token in tree.scan_values(lambda v: isinstance(v, Token)):
+        if token.line is not None:
+            token.line += offset
+        if token.end_line is not None:
+            token.end_line += offset
+
+
+def _parse_tree(text: str) -> LarkTree:
     try:
         # python-hcl2's own workaround (hcl2.parses_to_tree): its grammar needs a final new line.
-        tree = hcl_parser().parse(text + "\n")
+        return hcl_parser().parse(text + "\n")
     except UnexpectedToken as exc:
         got = "end of file" if exc.token.type == "$END" else repr(str(exc.token).split("\n")[0].strip()[:40] or "new line")
         raise HclSyntaxError(f"unexpected {got}; expected {_expected(exc.expected)}", exc.line, exc.column) from None
@@ -231,10 +267,6 @@ def parse(text: str, path: str) -> Body:
     except LarkError as exc:
         raise HclSyntaxError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1, 1) from None
     except RecursionError:
-        raise HclSyntaxError("nesting is too deep to parse", 1, 1) from None
-    try:
-        return _Converter(path).body(_child_tree(tree, "body"))
-    except RecursionError:  # lark parses deep nesting iteratively; the conversion recurses
         raise HclSyntaxError("nesting is too deep to parse", 1, 1) from None
 
 
@@ -419,7 +451,7 @@ class _Converter:
 
     def heredoc(self, node: LarkTree, trim: bool) -> Expr:
         raw = str(node.children[0])
-        match = re.match(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n", raw)
+        match = HEREDOC_OPENER.match(raw)
         if match is None:
             return Opaque("malformed heredoc", self.loc(node))
         body = raw[match.end():].rstrip("\r\n")

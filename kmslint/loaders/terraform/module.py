@@ -4,15 +4,79 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Generic, Iterator, MutableMapping, Optional, TypeVar, Union
 
 from ...limits import MAX_FILE_BYTES
 from ...model.resources import ParseError
 from ...model.values import Location
-from .hcl import Attribute, Block, Body, Expr, Lit
+from .blocks import LABEL_COUNTS, RawBlock, SplitFile, parse_block
+from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit
 
 MAX_MODULE_DEPTH = 12
-_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1}  # Terraform's block schema
+_LABELS = LABEL_COUNTS
+_V = TypeVar("_V")
+
+
+class LazyBlocks(MutableMapping[str, _V]):
+    """Declarations by name, some of them still text: a pending one is parsed the first time it is
+    read, and vanishes if it fails (its syntax error is then reported: ``ModuleDef.late_errors``)
+    or holds nothing (an ``output`` without ``value``). Iterating parses every entry."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Union[_V, _Pending[_V]]] = {}
+
+    def __getitem__(self, key: str) -> _V:
+        item = self._items[key]
+        if not isinstance(item, _Pending):
+            return item
+        value = item.force()
+        if value is None:
+            del self._items[key]
+            raise KeyError(key)
+        self._items[key] = value
+        return value
+
+    def __setitem__(self, key: str, value: _V) -> None:
+        self._items[key] = value
+
+    def set_pending(self, key: str, pending: "_Pending[_V]") -> None:
+        self._items[key] = pending
+
+    def declared(self, key: str) -> bool:
+        """Whether ``key`` is declared, without parsing it."""
+        return key in self._items
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class _Pending(Generic[_V]):
+    """A block not parsed yet: ``force`` parses it (once) and picks what the map holds from it."""
+
+    def __init__(self, split: SplitFile, raw: RawBlock, pick: Callable[[Block], Optional[_V]], errors: list[ParseError]) -> None:
+        self.split, self.raw, self.pick, self.errors = split, raw, pick, errors
+
+    def force(self) -> Optional[_V]:
+        try:
+            block = parse_block(self.split.text, self.split.rel, self.raw)
+        except HclSyntaxError as exc:
+            self.errors.append(ParseError(Location(self.split.rel, max(exc.line, 1), max(exc.column, 1)), f"HCL syntax error: {exc.reason}"))
+            return None
+        return self.pick(block)
+
+
+def _output_value(block: Block) -> Optional[Attribute]:
+    return block.body.attributes.get("value")
+
+
+def _same(block: Block) -> Block:
+    return block
 
 
 @dataclass
@@ -21,16 +85,18 @@ class ModuleDef:
 
     dir: Path
     rel: str
-    variables: dict[str, Block] = field(default_factory=dict)
+    variables: LazyBlocks[Block] = field(default_factory=LazyBlocks)
     locals: dict[str, Attribute] = field(default_factory=dict)
-    resources: dict[str, Block] = field(default_factory=dict)  # "aws_kms_key.a"
+    resources: LazyBlocks[Block] = field(default_factory=LazyBlocks)  # "aws_kms_key.a"
     duplicates: list[tuple[str, Block]] = field(default_factory=list)  # later declarations of an address
-    data: dict[str, Block] = field(default_factory=dict)  # "aws_iam_policy_document.p"
+    data: LazyBlocks[Block] = field(default_factory=LazyBlocks)  # "aws_iam_policy_document.p"
     modules: dict[str, Block] = field(default_factory=dict)
-    outputs: dict[str, Attribute] = field(default_factory=dict)
+    outputs: LazyBlocks[Attribute] = field(default_factory=LazyBlocks)
     providers: dict[str, Block] = field(default_factory=dict)  # "aws", "aws.eu" (alias): for Regions (KMS006/KMS007)
     parse_errors: list[ParseError] = field(default_factory=list)
+    late_errors: list[ParseError] = field(default_factory=list)  # syntax errors of blocks parsed when first read
     files: list[str] = field(default_factory=list)
+    _local_sources: Optional[tuple[int, dict[str, Path]]] = field(default=None, repr=False, compare=False)
 
     def add_body(self, body: Body) -> None:
         for block in body.blocks:
@@ -58,6 +124,27 @@ class ModuleDef:
                 name = alias.expr.value if alias is not None and isinstance(alias.expr, Lit) else None
                 self.providers[f"{labels[0]}.{name}" if isinstance(name, str) else labels[0]] = block
 
+    def add_split(self, split: SplitFile) -> None:
+        """A file cut into blocks: parsed ones are added now, the others wait until they are read
+        (``variable``, ``output``, ``data``, ``resource``) or are never parsed (``terraform`` and other blocks no rule reads)."""
+        for raw, block in split.blocks:
+            if block is not None:
+                self.add_body(Body(blocks=(block,)))
+                continue
+            name = ".".join(raw.labels)
+            if raw.type == "resource" and self.resources.declared(name):
+                late = _Pending(split, raw, _same, self.late_errors).force()  # a duplicate: both are needed now
+                if late is not None:
+                    self.add_body(Body(blocks=(late,)))
+            elif raw.type == "resource":
+                self.resources.set_pending(name, _Pending(split, raw, _same, self.late_errors))
+            elif raw.type == "data":
+                self.data.set_pending(name, _Pending(split, raw, _same, self.late_errors))
+            elif raw.type == "variable":
+                self.variables.set_pending(name, _Pending(split, raw, _same, self.late_errors))
+            elif raw.type == "output":
+                self.outputs.set_pending(name, _Pending(split, raw, _output_value, self.late_errors))
+
     def add_resource(self, address: str, block: Block) -> None:
         """Terraform rejects a second resource with the same address in one module; kmslint says so
         (KMS000 at the second, as ``terraform validate`` does) and still checks both declarations."""
@@ -79,12 +166,21 @@ class ModuleDef:
             )
         )
 
-    def all_resources(self) -> list[tuple[str, Block]]:
-        """Every resource declaration, duplicates included (see :meth:`add_resource`)."""
-        return [*self.resources.items(), *self.duplicates]
+    def all_resources(self, wanted: Callable[[str], bool] = lambda _: True) -> list[tuple[str, Block]]:
+        """Every resource declaration whose type is ``wanted``, duplicates included (see
+        :meth:`add_resource`); the others are not parsed."""
+        chosen = [a for a in self.resources if wanted(a.split(".", 1)[0])]
+        found = [(a, self.resources.get(a)) for a in chosen]
+        return [*((a, b) for a, b in found if b is not None), *((a, b) for a, b in self.duplicates if wanted(a.split(".", 1)[0]))]
 
     def local_sources(self) -> dict[str, Path]:
-        """Module calls whose ``source`` is a local path (``./x``, ``../x``)."""
+        """Module calls whose ``source`` is a local path (``./x``, ``../x``); resolved once per module
+        (the dense 3,000-file repository asked 2,856 times, 0.32 s of path resolution: issue 19)."""
+        if self._local_sources is None or self._local_sources[0] != len(self.modules):
+            self._local_sources = (len(self.modules), self._resolve_local_sources())
+        return self._local_sources[1]
+
+    def _resolve_local_sources(self) -> dict[str, Path]:
         out: dict[str, Path] = {}
         for name, block in self.modules.items():
             src = block.body.attributes.get("source")
@@ -112,7 +208,7 @@ def merge_override(original: Block, override: Block) -> Block:
 
 
 def load_module_dir(
-    directory: Path, rel_of: "Any", files: list[Path], parsed: "Optional[dict[Path, Any]]" = None, max_bytes: int = MAX_FILE_BYTES
+    directory: Path, rel_of: "Any", files: list[Path], parsed: "Optional[dict[Path, Any]]" = None, max_bytes: int = MAX_FILE_BYTES, lazy: bool = False
 ) -> ModuleDef:
     """Build a module from its files; a file that failed to parse becomes a ParseError."""
     from .parallel import parse_file
@@ -122,9 +218,11 @@ def load_module_dir(
     for path in sorted(files, key=lambda p: (is_override_file(p.name), p.name)):
         rel = rel_of(path)
         mdef.files.append(rel)
-        outcome = parsed[path] if parsed is not None and path in parsed else parse_file(path, rel, max_bytes)
+        outcome = parsed[path] if parsed is not None and path in parsed else parse_file(path, rel, max_bytes, lazy)
         if isinstance(outcome, ParseError):
             mdef.parse_errors.append(outcome)
+        elif isinstance(outcome, SplitFile):
+            mdef.add_split(outcome)
         else:
             mdef.add_body(outcome)
     return mdef
