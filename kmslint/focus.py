@@ -14,12 +14,14 @@ unit's first key) are kept when they are located in a given file. Internal error
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence
 
 from .discover import link_rel, rel_path
 from .findings import Finding, ScanResult
+from .limits import MAX_FILE_BYTES
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
 
@@ -50,7 +52,7 @@ class Focus:
         )
 
 
-def focus_for(paths: Sequence[Path], root: Path) -> Focus:
+def focus_for(paths: Sequence[Path], root: Path, max_bytes: int = MAX_FILE_BYTES) -> Focus:
     """Widen explicit files to their Terraform directories and the directories in the repository
     that call them as modules; directories (or a mix) scan as given."""
     if not paths or any(p.is_dir() for p in paths):
@@ -61,17 +63,20 @@ def focus_for(paths: Sequence[Path], root: Path) -> Focus:
         from .repository import repository_root
 
         boundary = repository_root(tf[0], root)
-        callers = terraform_callers({p.parent.resolve() for p in tf}, boundary)
+        callers = terraform_callers({p.parent.resolve() for p in tf}, boundary, max_bytes)
         context += [p for d in callers for p in _terraform_files(d, boundary)]
     named = {rel_path(p, root) for p in paths} | {link_rel(p, root) for p in paths}  # a link not followed is reported by its own name
     return Focus((*paths, *context), frozenset(named))
 
 
-def terraform_callers(targets: set[Path], boundary: Path) -> list[Path]:
+def terraform_callers(targets: set[Path], boundary: Path, max_bytes: int = MAX_FILE_BYTES) -> list[Path]:
     """Directories in the repository whose ``*.tf`` files call one of ``targets`` as a local
     module, directly or through other modules. A module is evaluated with its callers' inputs and
     covered by their alarms, so a pre-commit scan of a module file must see the configuration a
-    full scan sees (the file is text-searched, not parsed: this runs on every commit)."""
+    full scan sees (the file is text-searched, not parsed: this runs on every commit). Only regular
+    files within ``max_bytes`` are read (a FIFO named ``x.tf`` would block, a huge one exhaust memory),
+    with escapes decoded as Terraform decodes them (``source = "\u002e./kms"``)."""
+    from .loaders.sniff import unescaped
     from .loaders.terraform.sources import LOCAL_SOURCE
 
     calls: dict[Path, set[Path]] = {}
@@ -82,7 +87,10 @@ def terraform_callers(targets: set[Path], boundary: Path) -> list[Path]:
                 # ``directory`` is resolved and inside (os.walk follows no link): only a link can lead out.
                 if path.is_symlink() and not path.resolve().is_relative_to(boundary):
                     continue  # a symlink out of the repository is never read
-                text = path.read_bytes().decode("utf-8-sig")
+                info = path.stat()  # never blocks, even on a FIFO
+                if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+                    continue  # the full scan reports it (KMS000); it cannot be a caller worth waiting for
+                text = unescaped(path.read_bytes().decode("utf-8-sig"))
             except (OSError, RuntimeError, UnicodeDecodeError, ValueError):
                 continue
             for src in LOCAL_SOURCE.findall(text):

@@ -191,7 +191,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     root = opts.root.resolve()
     # Explicit files (a pre-commit hook): also load the rest of their Terraform directories for context,
     # and report only findings located in the given files. Directories are scanned as given.
-    focus = focus_for(opts.paths, root)
+    focus = focus_for(opts.paths, root, opts.config.limits.max_file_bytes)
     excludes = exclusions(opts)
     files, skipped = _without_excluded(*discover_all(focus.load_paths, root, (), opts.config.limits.max_file_bytes), root, excludes)
     boundary = repository_root(opts.paths[0] if opts.paths else root, root)  # the repository holding the scan

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import io
 import json
 from pathlib import Path
@@ -131,3 +133,22 @@ def test_a_module_covered_by_its_callers_alarms_gets_no_unit_finding_in_a_focus_
     assert focus["findings"][0]["related"] == [{"path": "modules/kms/main.tf", "line": 3}]
     _, caller = scan_json("live/main.tf", "--select", "KMS003,KMS006,KMS007")
     assert located(caller) == {("live/main.tf", "KMS003", 3)}
+
+
+def test_caller_search_reads_only_regular_files_within_the_limit_and_decodes_escapes(tmp_path: Path) -> None:
+    from kmslint.focus import terraform_callers
+
+    module = tmp_path / "modules" / "kms"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text('resource "aws_kms_key" "k" {}\n')
+    for name, text in {
+        "plain": 'module "k" {\n  source = "../modules/kms"\n}\n',
+        "escaped": 'module "k" {\n  source = "\\u002e./modules/kms"\n}\n',
+        "huge": 'module "k" {\n  source = "../modules/kms"\n}\n' + "# padding\n" * 200,
+    }.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(text)
+    (tmp_path / "fifo").mkdir()
+    os.mkfifo(tmp_path / "fifo" / "main.tf")  # opening it would block until a writer came
+    found = terraform_callers({module.resolve()}, tmp_path.resolve(), max_bytes=1000)
+    assert [p.name for p in found] == ["escaped", "plain"]
