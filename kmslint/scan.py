@@ -13,6 +13,7 @@ from .engine.engine import run_rules
 from .engine.rules import Rule
 from .findings import ScanResult
 from .focus import focus_for
+from .parsecache import parse_cache
 from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
 from .repository import repository_root
 from .model.resources import Inventory, ParseError, Unchecked
@@ -196,6 +197,7 @@ def run_scan(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Inve
     files, skipped = _without_excluded(*discover_all(focus.load_paths, root, (), opts.config.limits.max_file_bytes), root, excludes)
     boundary = repository_root(opts.paths[0] if opts.paths else root, root)  # the repository holding the scan
     inv = load_inventory(files, root, opts.var_files, opts.jobs, opts.prefilter, opts.config.limits, boundary)
+    parse_cache().flush()  # what this scan parsed, for the next one (parsecache.py)
     inv = inv.merge(_skipped_inventory(skipped, root))
     by_id = {r.id: r for r in rules}
     active = [

@@ -10,7 +10,7 @@ import hcl2
 from lark import Tree
 from lark.exceptions import LarkError
 
-from kmslint.loaders.terraform.hcl import _edge_token
+from kmslint.loaders.terraform.hcl_lark import _edge_token
 from kmslint_script import fresh_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +44,10 @@ def test_the_grammar_cache_is_written_once_and_a_damaged_one_is_rebuilt(tmp_path
     (tmp_path / "main.tf").write_text('resource "aws_kms_key" "k" {\n  is_enabled = false\n}\n')
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     first = fresh_python(SCAN, tmp_path, env)
-    cached = list((tmp_path / "cache" / "kmslint").glob("hcl2-grammar-*.lark"))
+    cached = list((tmp_path / "cache" / "kmslint").glob("hcl2-parser-*.pickle"))
     assert first.returncode == 1 and len(cached) == 1 and cached[0].stat().st_size > 10_000, first.stderr
     cached[0].write_bytes(b"not a pickle")
+    (tmp_path / "cache" / "kmslint" / "parsed-v1.sqlite").unlink()  # else the parse is cached: no parser is loaded
     second = fresh_python(SCAN, tmp_path, env)
     assert (second.returncode, second.stdout, second.stderr) == (1, first.stdout, "")
     assert cached[0].stat().st_size > 10_000  # rebuilt and saved again

@@ -610,7 +610,7 @@ class Evaluator:
             return Text(text, Location(rel, 1, 1))
         if "%{" in text:
             return UNKNOWN
-        from .hcl import _Converter
+        from .hcl_lark import _Converter
 
         expr = _Converter(rel).template_text(text, Location(rel, 1, 1), first_line=1)
         tvars = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}

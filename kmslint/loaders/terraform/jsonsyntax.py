@@ -25,7 +25,8 @@ from typing import Any, Optional, Union
 
 from ...model.values import Location
 from ..jsonpos import DuplicateKeyError, JSONDecodeError, LineIndex, loads
-from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, ObjectExpr, Template, TupleExpr, _Converter, _parse_fragment
+from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, ObjectExpr, Template, TupleExpr
+from .hcl_lark import _Converter, _parse_fragment  # expressions inside JSON strings are HCL
 
 TOP_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "check": 1, "locals": 0, "terraform": 0}
 # Nested blocks the loaders read (label counts): policy documents, lifecycle, dynamic blocks, alarms.

@@ -24,7 +24,6 @@ from .blocks import rule_reads
 from .convert import as_str, model_value, policy_from_value
 from .evaluate import BudgetExceeded, Evaluator, ResourceRef
 from .hcl import Attribute, Block, HclSyntaxError, Lit, Traversal, parse
-from .jsonsyntax import parse_tfvars_json
 from .module import MAX_MODULE_DEPTH, Instance, ModuleDef, call_arguments, load_module_dir
 from .monitoring import monitoring_resource
 from .parallel import parse_files
@@ -271,7 +270,12 @@ class TerraformLoader:
             json_syntax = path.name.endswith(".json")
             try:
                 text = read_text(path)
-                body = parse_tfvars_json(text, rel) if json_syntax else parse(text, rel)
+                if json_syntax:
+                    from .jsonsyntax import parse_tfvars_json  # imports python-hcl2's parser: only when needed
+
+                    body = parse_tfvars_json(text, rel)
+                else:
+                    body = parse(text, rel)
             except HclSyntaxError as exc:
                 reason = exc.reason if json_syntax else f"HCL syntax error: {exc.reason}"
                 self.errors.append(ParseError(Location(rel, max(exc.line, 1), max(exc.column, 1)), reason))

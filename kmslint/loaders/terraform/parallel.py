@@ -14,10 +14,10 @@ from typing import Any, Union
 
 from ...model.resources import ParseError
 from ...limits import MAX_FILE_BYTES, too_large
+from ...parsecache import parse_cache
 from ...model.values import Location
 from .blocks import SplitFile, split_file
-from .hcl import Body, HclSyntaxError, hcl_parser, parse
-from .jsonsyntax import parse_json
+from .hcl import Body, HclSyntaxError, parse
 from .module import is_override_file
 from .prefilter import read_text
 
@@ -40,6 +40,8 @@ def parse_file(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES, lazy: bool
     json_syntax = path.name.endswith(".json")
     try:
         if json_syntax:
+            from .jsonsyntax import parse_json  # here: it imports python-hcl2's parser, which a warm scan never needs
+
             return parse_json(read_text(path), rel)
         text = read_text(path)
         split = split_file(text, rel) if lazy and not is_override_file(path.name) else None
@@ -70,6 +72,8 @@ def parse_files(items: list[tuple[Path, str]], jobs: int, max_bytes: int = MAX_F
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return {path: parse_file(path, rel, max_bytes, lazy) for path, rel in items}
+    from .hcl_lark import hcl_parser
+
     hcl_parser()  # load (or build and cache) the grammar once, here: the forked workers inherit it
     ctx = multiprocessing.get_context("fork")
     work = [(path, rel, max_bytes, lazy) for path, rel in items]
@@ -80,7 +84,9 @@ def parse_files(items: list[tuple[Path, str]], jobs: int, max_bytes: int = MAX_F
             batches = [(work[i : i + chunk], pool.submit(_parse_batch, work[i : i + chunk])) for i in range(0, len(work), chunk)]
             for batch, future in batches:
                 try:
-                    done.update(zip((p for p, _, _, _ in batch), future.result()))
+                    outcomes, parsed = future.result()
+                    done.update(zip((p for p, _, _, _ in batch), outcomes))
+                    parse_cache().pending.update(parsed)  # the parent writes the warm cache
                 except BrokenProcessPool:
                     break  # every later batch fails the same way; they are re-run below
     except BrokenProcessPool:  # raised again when the pool shuts down
@@ -91,8 +97,10 @@ def parse_files(items: list[tuple[Path, str]], jobs: int, max_bytes: int = MAX_F
     return done
 
 
-def _parse_batch(batch: list[tuple[Path, str, int, bool]]) -> list[ParseOutcome]:
-    return [parse_file(*item) for item in batch]
+def _parse_batch(batch: list[tuple[Path, str, int, bool]]) -> tuple[list[ParseOutcome], dict[bytes, bytes]]:
+    """In a worker: the outcomes, and the warm-cache entries parsing them made (``parsecache.py``)."""
+    outcomes = [parse_file(*item) for item in batch]
+    return outcomes, parse_cache().take_pending()
 
 
 def _parse_alone(item: tuple[Path, str, int, bool], ctx: Any) -> ParseOutcome:
