@@ -48,6 +48,7 @@ LOCK_TIMEOUT_S = 0.2
 # lives in one of these, or in the standard library).
 _PRODUCERS = {
     "hcl": ("lark", "hcl2", "kmslint/loaders/terraform/hcl.py", "kmslint/loaders/terraform/hcl_lark.py", "kmslint/model/values.py"),
+    "hcl-template": ("lark", "hcl2", "kmslint/loaders/terraform/hcl.py", "kmslint/loaders/terraform/hcl_lark.py", "kmslint/model/values.py"),
     "cfn": ("cfnlint", "yaml", "kmslint/loaders/cfn/decode.py", "kmslint/loaders/cfn/nodes.py", "kmslint/model/values.py", "kmslint/model/resources.py"),
 }
 

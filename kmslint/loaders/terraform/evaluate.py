@@ -41,6 +41,7 @@ from .hcl import (
     Traversal,
     TupleExpr,
     UnOp,
+    parse_template,
 )
 from .module import Instance
 from .tfvalues import (
@@ -610,9 +611,7 @@ class Evaluator:
             return Text(text, Location(rel, 1, 1))
         if "%{" in text:
             return UNKNOWN
-        from .hcl_lark import _Converter
-
-        expr = _Converter(rel).template_text(text, Location(rel, 1, 1), first_line=1)
+        expr = parse_template(text, rel)
         tvars = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
         return self.ev(expr, inst, dict(tvars), 0)
 

@@ -186,3 +186,19 @@ def parse(text: str, path: str, first_line: int = 1) -> Body:
     body = parse_uncached(text, path, first_line)
     cache.put(key, body)
     return body
+
+
+def parse_template(text: str, path: str) -> Expr:
+    """A whole file read by ``templatefile()``, as a template expression (cached like :func:`parse`)."""
+    from ...parsecache import parse_cache
+
+    cache = parse_cache()
+    key = cache.key("hcl-template", path, 1, text)
+    expr = cache.get(key)
+    if expr is not None:
+        return expr  # type: ignore[no-any-return]  # stored by this function only
+    from .hcl_lark import _Converter
+
+    expr = _Converter(path).template_text(text, Location(path, 1, 1), first_line=1)
+    cache.put(key, expr)
+    return expr
