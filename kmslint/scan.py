@@ -70,7 +70,8 @@ def load_inventory(
     if tf_by_dir:
         from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
 
-        loader = TerraformLoader(root, lambda p: rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, limits, boundary, lazy=prefilter)
+        known = {f.path: f.rel for f in files}  # discovery already resolved each file (a path is resolved in ~0.1 ms)
+        loader = TerraformLoader(root, lambda p: known.get(p) or rel_path(p, root), list(var_files), jobs, limits.max_file_bytes, limits, boundary, lazy=prefilter)
         try:
             inv = inv.merge(loader.load(tf_by_dir, tfvars_by_dir))
         except Exception as exc:  # noqa: BLE001 - each configuration is guarded in the loader; this is the last net
