@@ -50,6 +50,7 @@ class Tool:
     scan_file: Callable[[Path], list[str]]
     count_findings: Callable[[str], int | None]
     env: dict[str, str] | None = None  # the child's whole environment; None inherits ours
+    before_run: Callable[[], None] | None = None  # called before each run, warm-up included
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,23 @@ def uses_module_form(cmd: list[str]) -> bool:
     return any(cmd[i:i + 2] == ["-m", "kmslint"] for i in range(len(cmd) - 1))
 
 
-def kmslint_env(cmd: list[str]) -> dict[str, str] | None:
+BENCH_CACHE = PROJECT / ".bench" / "cache"  # kmslint's XDG_CACHE_HOME here: the user's own cache is never touched
+PARSE_CACHE = BENCH_CACHE / "kmslint" / "parsed-v1.sqlite"  # kmslint/parsecache.py: DB_NAME
+
+
+def kmslint_env(cmd: list[str]) -> dict[str, str]:
     """``-m kmslint`` must import this checkout even though children run inside the target directory."""
-    if not uses_module_form(cmd):
-        return None
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), env.get("PYTHONPATH", "")]))
+    env["XDG_CACHE_HOME"] = str(BENCH_CACHE)
+    if uses_module_form(cmd):
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), env.get("PYTHONPATH", "")]))
     return env
+
+
+def drop_parse_cache() -> None:
+    """A cold run: nothing parsed before (the built grammar and the validated rules stay cached, as
+    after any first run of an installed kmslint)."""
+    PARSE_CACHE.unlink(missing_ok=True)
 
 
 def compile_checkout(cmd: list[str]) -> None:
@@ -106,13 +117,16 @@ def compile_checkout(cmd: list[str]) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def kmslint_tool(cmd: list[str]) -> Tool:
+def kmslint_tool(cmd: list[str], cold: bool = False) -> Tool:
+    """``kmslint``: its warm cache (kmslint/parsecache.py) kept from run to run, as on a developer's
+    machine or a CI runner that keeps ~/.cache; ``kmslint-cold``: that cache emptied before every run."""
     return Tool(
-        name="kmslint",
+        name="kmslint-cold" if cold else "kmslint",
         scan_dir=lambda path: [*cmd, "scan", str(path), "--format", "json"],
         scan_file=lambda path: [*cmd, "scan", str(path), "--format", "json"],
         count_findings=count_kmslint_findings,
         env=kmslint_env(cmd),
+        before_run=drop_parse_cache if cold else None,
     )
 
 
@@ -197,11 +211,15 @@ def bench_target(target: Target, tools: list[Tool], repeat: int, warmup: int, ti
     results = {tool.name: Result(target, tool.name) for tool in tools}
     for _ in range(warmup):
         for tool in tools:
+            if tool.before_run:
+                tool.before_run()
             run_child(argv_for(tool, target), cwd=cwd_for(target), env=tool.env, timeout=timeout,
                       sample_tree=False)
     for round_index in range(repeat):
         order = tools if round_index % 2 == 0 else list(reversed(tools))
         for tool in order:
+            if tool.before_run:
+                tool.before_run()
             measurement = run_child(argv_for(tool, target), cwd=cwd_for(target), env=tool.env, timeout=timeout)
             results[tool.name].runs.append(measurement)
             report_run(target, tool.name, round_index, measurement, show_stderr=all(
@@ -292,12 +310,14 @@ def format_ratios(rows: list[Row]) -> str:
     by_key = {(row.target, row.tool): row for row in rows}
     lines = []
     for target in dict.fromkeys(row.target for row in rows):
-        kms, ckv = by_key.get((target, "kmslint")), by_key.get((target, "checkov"))
-        if kms and ckv and kms.median_s > 0 and kms.peak_rss_mb > 0:
-            failed = [f"{row.tool} {row.status}" for row in (kms, ckv) if row.status != "ok"]
-            note = f"  (not comparable: {', '.join(failed)})" if failed else ""
-            lines.append(f"{target}: checkov/kmslint  wall {ckv.median_s / kms.median_s:.1f}x"
-                         f"  peak RSS {ckv.peak_rss_mb / kms.peak_rss_mb:.1f}x{note}")
+        ckv = by_key.get((target, "checkov"))
+        for name in ("kmslint", "kmslint-cold"):
+            kms = by_key.get((target, name))
+            if kms and ckv and kms.median_s > 0 and kms.peak_rss_mb > 0:
+                failed = [f"{row.tool} {row.status}" for row in (kms, ckv) if row.status != "ok"]
+                note = f"  (not comparable: {', '.join(failed)})" if failed else ""
+                lines.append(f"{target}: checkov/{name}  wall {ckv.median_s / kms.median_s:.1f}x"
+                             f"  peak RSS {ckv.peak_rss_mb / kms.peak_rss_mb:.1f}x{note}")
     return "\n".join(lines)
 
 
@@ -391,7 +411,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--work-dir", type=Path, default=PROJECT / ".bench" / "repos",
                         help="where synthetic repositories are generated (default .bench/repos)")
-    parser.add_argument("--tools", default="kmslint,checkov", help="comma-separated subset of kmslint,checkov")
+    parser.add_argument("--tools", default="kmslint,kmslint-cold,checkov",
+                        help="comma-separated subset of kmslint (warm cache), kmslint-cold (parse cache emptied before each run), checkov")
     parser.add_argument("--kmslint-cmd", help="kmslint command line (default: kmslint on PATH, else "
                                               "'<python> -m kmslint')")
     parser.add_argument("--checkov", type=Path, default=DEFAULT_CHECKOV,
@@ -418,12 +439,13 @@ def absolute_program(cmd: list[str]) -> list[str]:
 
 def select_tools(args: argparse.Namespace, kmslint_cmd: list[str]) -> list[Tool]:
     wanted = [name.strip() for name in args.tools.split(",") if name.strip()]
-    unknown = set(wanted) - {"kmslint", "checkov"}
+    unknown = set(wanted) - {"kmslint", "kmslint-cold", "checkov"}
     if unknown:
         raise SystemExit(f"unknown tool(s): {', '.join(sorted(unknown))}")
     if "checkov" in wanted and not args.checkov.exists():
         raise SystemExit(f"{args.checkov} not found; run benchmarks/setup_checkov.sh or pass --tools kmslint")
     available = {"kmslint": lambda: kmslint_tool(kmslint_cmd),
+                 "kmslint-cold": lambda: kmslint_tool(kmslint_cmd, cold=True),
                  "checkov": lambda: checkov_tool(args.checkov, args.checkov_checks)}
     return [available[name]() for name in wanted]
 
@@ -433,7 +455,7 @@ def main(argv: list[str]) -> int:
     kmslint_cmd = absolute_program(shlex.split(args.kmslint_cmd) if args.kmslint_cmd else default_kmslint_cmd())
     args.checkov = args.checkov.absolute()
     tools = select_tools(args, kmslint_cmd)
-    if any(t.name == "kmslint" for t in tools):
+    if any(t.name.startswith("kmslint") for t in tools):
         compile_checkout(kmslint_cmd)
     env = environment(kmslint_cmd, args.checkov if any(t.name == "checkov" for t in tools) else None)
     targets = build_targets(args)
