@@ -35,7 +35,7 @@ from typing import Any, Optional
 
 from .cache import cache_dir
 
-__all__ = ["ParseCache", "parse_cache"]
+__all__ = ["NotCached", "ParseCache", "parse_cache"]
 
 DB_NAME = "parsed-v1.sqlite"
 MAX_ENTRIES = 200_000
@@ -71,6 +71,10 @@ def _package_identity(name: str) -> str:
             continue
         parts.append(f"{file}:{st.st_size}:{st.st_mtime_ns}")
     return "|".join(parts)
+
+
+class NotCached(Exception):
+    """Raised by a parse asked to answer from the cache only (``cached_only=True``) when it cannot."""
 
 
 @lru_cache(maxsize=None)
@@ -149,6 +153,11 @@ class ParseCache:
             return
         if len(blob) <= MAX_VALUE_BYTES:
             self.pending[key] = blob
+
+    def forked(self) -> None:
+        """In a forked child: forget the parent's pending entries and its connection (left open, for the parent)."""
+        self.pending = {}
+        self._conn = None
 
     def take_pending(self) -> dict[bytes, bytes]:
         """The entries this process added (a parsing worker hands them to the parent)."""

@@ -191,10 +191,10 @@ class SplitFile:
     blocks: list[tuple[RawBlock, Optional[Block]]]
 
 
-def split_file(text: str, rel: str) -> Optional[SplitFile]:
+def split_file(text: str, rel: str, cached_only: bool = False) -> Optional[SplitFile]:
     """``text`` split, with the blocks a rule needs parsed; None when the whole file must be parsed
     instead (the scanner is unsure, or a block it would parse now fails: the whole-file parse then
-    reports the error, a KMS000 at its line, exactly as before)."""
+    reports the error, a KMS000 at its line, exactly as before). ``cached_only``: see ``hcl.parse``."""
     raw = split_blocks(text)
     if raw is None:
         return None
@@ -204,15 +204,15 @@ def split_file(text: str, rel: str) -> Optional[SplitFile]:
             out.append((b, None))
             continue
         try:
-            out.append((b, parse_block(text, rel, b)))
+            out.append((b, parse_block(text, rel, b, cached_only)))
         except HclSyntaxError:
             return None
     return SplitFile(rel, text, out)
 
 
-def parse_block(text: str, rel: str, b: RawBlock) -> Block:
+def parse_block(text: str, rel: str, b: RawBlock, cached_only: bool = False) -> Block:
     """One block, parsed alone at its own line. Raises :class:`HclSyntaxError`."""
-    body = parse(text[b.start : b.end], rel, b.line)
+    body = parse(text[b.start : b.end], rel, b.line, cached_only)
     if body.attributes or len(body.blocks) != 1 or body.blocks[0].type != b.type or body.blocks[0].labels != b.labels:
         raise HclSyntaxError("the block splitter misread this block", b.line, 1)  # never seen; parse the whole file
     return body.blocks[0]

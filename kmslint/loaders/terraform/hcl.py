@@ -167,20 +167,23 @@ def heredoc_markers_as_hcl(grammar: str) -> str:
     return grammar
 
 
-def parse(text: str, path: str, first_line: int = 1) -> Body:
+def parse(text: str, path: str, first_line: int = 1, cached_only: bool = False) -> Body:
     """Parse HCL text. Raises :class:`HclSyntaxError` with the parser's reason and position.
     ``first_line``: the line ``text`` starts on in its file (a block cut out of it: ``blocks.py``);
     ``text`` must start at the beginning of that line, so columns need no shift.
 
     A text parsed before, at the same path and line and by the same parser, comes from the warm
-    cache (``parsecache.py``); syntax errors are never cached (they are rare, and cheap to find)."""
-    from ...parsecache import parse_cache
+    cache (``parsecache.py``); syntax errors are never cached (they are rare, and cheap to find).
+    ``cached_only``: raise :class:`~kmslint.parsecache.NotCached` instead of parsing."""
+    from ...parsecache import NotCached, parse_cache
 
     cache = parse_cache()
     key = cache.key("hcl", path, first_line, text)
     body = cache.get(key)
     if isinstance(body, Body):
         return body
+    if cached_only:
+        raise NotCached(path)
     from .hcl_lark import parse_uncached
 
     body = parse_uncached(text, path, first_line)
