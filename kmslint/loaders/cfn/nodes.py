@@ -6,7 +6,9 @@ cfn-lint decodes a template into its ``str_node``/``dict_node``/``list_node`` cl
 :func:`from_cfnlint` copies that tree into the classes below, which keep exactly what the loader
 reads (``decode.mark_location``, ``mark_index``): a mark's line and column, and for PyYAML marks
 the character ``index``. The loader reads nodes only through ``isinstance(dict/list/str)`` and
-``start_mark``/``end_mark``, so the copy is read as the original was. ``Fn::ForEach`` expansion
+``start_mark``/``end_mark``, so the copy is read as the original was (``dict_node.get``, which
+gives a dict default its mapping's marks, is not copied: the loader never passes a dict default;
+nor are ``using_merge`` and ``yaml_aliases``, which it never reads). ``Fn::ForEach`` expansion
 (``foreach.py``) builds its nodes from these classes too.
 
 Written here rather than pickling cfn-lint's classes: unpickling them imports cfn-lint, and their
