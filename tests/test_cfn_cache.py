@@ -151,6 +151,11 @@ def test_a_template_too_deep_for_the_decoder_is_not_cached(monkeypatch: pytest.M
     monkeypatch.setattr("cfnlint.decode.decode_str", too_deep)
     out = decode_template("d.yaml", "Resources: [[[[]]]]\n")
     assert isinstance(out, ParseError) and "nested too deeply" in out.reason and cache.pending == {}
+    monkeypatch.undo()
+    monkeypatch.setattr("kmslint.parsecache.parse_cache", lambda: cache)
+    deep = "Resources:\n  K: " + "[" * 600 + "]" * 600 + "\n"  # the decoder's own RecursionError, as a match
+    out = decode_template("d.yaml", deep)
+    assert isinstance(out, ParseError) and out.reason.endswith("nested too deeply to parse") and cache.pending == {}
 
 
 # --- whole scans in fresh interpreters ---------------------------------------------------------
@@ -194,9 +199,10 @@ def test_identical_templates_at_different_paths_report_their_own_paths(tmp_path:
     only_a = "import sys; sys.argv[1:] = ['scan', 'a', '--format', 'json']; "
     assert fresh_python(only_a + SCAN, tmp_path, env).returncode == 1  # the cache now holds a/'s results
     uncached = fresh_python(SCAN, tmp_path, {"KMSLINT_NO_CACHE": "1"})
-    for _ in range(2):  # b/ missing from the cache, then cached too
+    for hits_misses in ((2, 2), (4, 0)):  # b/ missing from the cache, then cached too
         done = fresh_python(SCAN, tmp_path, env)
         assert (done.returncode, done.stdout) == (1, uncached.stdout)
+        assert _report(done)[:2] == hits_misses
     paths = {(f["path"], f["rule_id"]) for f in json.loads(uncached.stdout)["findings"]}
     assert {("a/broken.yaml", "KMS000"), ("b/broken.yaml", "KMS000"), ("a/kms.yaml", "KMS003"), ("b/kms.yaml", "KMS003")} <= paths
 

@@ -24,6 +24,7 @@ from .nodes import Unconvertible, from_cfnlint
 __all__ = ["decode_template", "end_line", "mark_location", "node_location", "source_lines"]
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_STACK_LIMIT = "nested too deeply to parse"
 _DUPLICATE = re.compile(r"^Duplicate found '(?P<key>.*)' \(line (?P<line>\d+)\)$")
 
 
@@ -93,7 +94,7 @@ def _reason(message: str, text: str, line: int, column: int) -> str:
     if message.startswith("Template could not be parsed: "):
         message = message[len("Template could not be parsed: ") :].split("\n", 1)[0]
     if "maximum recursion depth" in message:
-        return "nested too deeply to parse"
+        return _STACK_LIMIT
     return message
 
 
@@ -127,7 +128,8 @@ def decode_template(rel: str, text: str) -> Union[Any, ParseError]:
 
     The result, or the ParseError, is cached under (path, text) for the next scan. A tree holding a
     value :func:`~.nodes.from_cfnlint` does not copy (a YAML ``!!set``) is returned as cfn-lint made
-    it and is not cached, nor is a template nested too deeply for Python's stack."""
+    it and is not cached, nor is a template nested too deeply for Python's stack (the outcome
+    depends on how deep the caller's stack already is)."""
     from ...parsecache import parse_cache
 
     cache = parse_cache()
@@ -138,6 +140,8 @@ def decode_template(rel: str, text: str) -> Union[Any, ParseError]:
     result = _decode(rel, text)
     if result is _TOO_DEEP:
         return ParseError(Location(rel, 1, 1), "CloudFormation template could not be parsed: nested too deeply")
+    if isinstance(result, ParseError) and result.reason.endswith(_STACK_LIMIT):
+        return result  # Python's stack ran out inside cfn-lint: it depends on the caller's depth, not only on the text
     if not isinstance(result, ParseError):
         try:
             result = from_cfnlint(result)
