@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -684,5 +685,6 @@ def test_terraform_only_scan_and_policy_files_never_import_cfnlint() -> None:
         assert 'cfnlint' in sys.modules
         """
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=False)
+    env = {**os.environ, "KMSLINT_NO_CACHE": "1"}  # a template decoded before comes from the warm cache, without cfn-lint
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=False, env=env)
     assert done.returncode == 0, done.stderr

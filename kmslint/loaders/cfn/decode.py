@@ -6,20 +6,25 @@ duplicate keys, and gives every mapping, sequence and string a start mark. Integ
 booleans carry no mark: their position is the key's. Two mark flavours exist: PyYAML's
 (0-based line and column, with a character ``index``) and cfn-lint's JSON fallback (0-based
 line, 1-based column); :func:`mark_location` hides the difference.
+
+The decoded tree is copied into kmslint's own node classes (``nodes.py``) and kept in the warm cache
+(``parsecache.py``, kind ``cfn``) with the ParseError, if any: a re-scan of an unchanged template
+imports neither cfn-lint nor PyYAML.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, Optional, Union
 
 from ...model.resources import ParseError
 from ...model.values import Location
+from .nodes import Unconvertible, from_cfnlint
 
 __all__ = ["decode_template", "end_line", "mark_location", "node_location", "source_lines"]
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_STACK_LIMIT = "nested too deeply to parse"
 _DUPLICATE = re.compile(r"^Duplicate found '(?P<key>.*)' \(line (?P<line>\d+)\)$")
 
 
@@ -89,7 +94,7 @@ def _reason(message: str, text: str, line: int, column: int) -> str:
     if message.startswith("Template could not be parsed: "):
         message = message[len("Template could not be parsed: ") :].split("\n", 1)[0]
     if "maximum recursion depth" in message:
-        return "nested too deeply to parse"
+        return _STACK_LIMIT
     return message
 
 
@@ -111,20 +116,53 @@ def _first_error(rel: str, text: str, matches: list[Any]) -> ParseError:
 
 def _quiet_cfnlint() -> None:
     """cfn-lint logs decode problems at ERROR; kmslint reports them as KMS000 instead."""
+    import logging  # here: a warm scan decodes nothing
+
     log = logging.getLogger("cfnlint")
     if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
         log.addHandler(logging.NullHandler())
 
 
 def decode_template(rel: str, text: str) -> Union[Any, ParseError]:
-    """Decode a YAML or JSON template with cfn-lint; errors become a ParseError."""
+    """Decode a YAML or JSON template with cfn-lint; errors become a ParseError.
+
+    The result, or the ParseError, is cached under (path, text) for the next scan. A tree holding a
+    value :func:`~.nodes.from_cfnlint` does not copy (a YAML ``!!set``) is returned as cfn-lint made
+    it and is not cached, nor is a template nested too deeply for Python's stack (the outcome
+    depends on how deep the caller's stack already is)."""
+    from ...parsecache import parse_cache
+
+    cache = parse_cache()
+    key = cache.key("cfn", rel, 1, text)
+    hit = cache.get(key)
+    if isinstance(hit, tuple) and len(hit) == 1:  # (tree or ParseError,): a tree may be any YAML value
+        return hit[0]
+    result = _decode(rel, text)
+    if result is _TOO_DEEP:
+        return ParseError(Location(rel, 1, 1), "CloudFormation template could not be parsed: nested too deeply")
+    if isinstance(result, ParseError) and result.reason.endswith(_STACK_LIMIT):
+        return result  # Python's stack ran out inside cfn-lint: it depends on the caller's depth, not only on the text
+    if not isinstance(result, ParseError):
+        try:
+            result = from_cfnlint(result)
+        except Unconvertible:
+            return result
+    cache.put(key, (result,))
+    return result
+
+
+_TOO_DEEP = object()
+
+
+def _decode(rel: str, text: str) -> Any:
+    """cfn-lint's tree, a ParseError, or ``_TOO_DEEP``."""
     from cfnlint.decode import decode_str  # lazy: see module docstring
 
     _quiet_cfnlint()
     try:
         template, matches = decode_str(text)
     except RecursionError:
-        return ParseError(Location(rel, 1, 1), "CloudFormation template could not be parsed: nested too deeply")
+        return _TOO_DEEP
     if matches:
         return _first_error(rel, text, list(matches))
     return template

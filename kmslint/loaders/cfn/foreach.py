@@ -25,6 +25,7 @@ from typing import Any, Mapping, Optional
 from ...model.resources import Unchecked
 from ...model.values import Location
 from .decode import node_location
+from .nodes import MarkedDict, MarkedList, MarkedStr, marked
 from .resolve import RNode, Resolver, Template
 
 __all__ = ["PREFIX", "expand_loops"]
@@ -32,29 +33,6 @@ __all__ = ["PREFIX", "expand_loops"]
 PREFIX = "Fn::ForEach::"
 MAX_EXPANDED = 2000  # mappings produced by loops per template: the scan stays bounded by input size
 _ALNUM = re.compile(r"[^A-Za-z0-9]")
-
-
-class _Str(str):
-    """A string carrying the source marks of the node it was made from."""
-
-    start_mark: Any = None
-    end_mark: Any = None
-
-
-class _Dict(dict):  # type: ignore[type-arg]
-    start_mark: Any = None
-    end_mark: Any = None
-
-
-class _List(list):  # type: ignore[type-arg]
-    start_mark: Any = None
-    end_mark: Any = None
-
-
-def _marked(value: Any, like: Any) -> Any:
-    value.start_mark = getattr(like, "start_mark", None)
-    value.end_mark = getattr(like, "end_mark", None)
-    return value
 
 
 class _Expander:
@@ -71,21 +49,21 @@ class _Expander:
         out = text
         for name, value in bindings.items():
             out = out.replace("${" + name + "}", value).replace("&{" + name + "}", _ALNUM.sub("", value))
-        return text if out == text else _marked(_Str(out), text)
+        return text if out == text else marked(MarkedStr(out), text)
 
     def node(self, node: Any, bindings: Mapping[str, str]) -> Any:
         if isinstance(node, dict):
             if len(node) == 1 and "Ref" in node and isinstance(node["Ref"], str) and node["Ref"] in bindings:
-                return _marked(_Str(bindings[node["Ref"]]), node["Ref"])
+                return marked(MarkedStr(bindings[node["Ref"]]), node["Ref"])
             return self.mapping(node, bindings)
         if isinstance(node, list):
-            return _marked(_List(self.node(item, bindings) for item in node), node)
+            return marked(MarkedList(self.node(item, bindings) for item in node), node)
         if isinstance(node, str):
             return self._text(node, bindings)
         return node
 
     def mapping(self, node: Mapping[Any, Any], bindings: Mapping[str, str]) -> Any:
-        out = _marked(_Dict(), node)
+        out = marked(MarkedDict(), node)
         for key, value in node.items():
             if isinstance(key, str) and key.startswith(PREFIX):
                 out.update(self.loop(key, value, bindings))
