@@ -40,7 +40,7 @@ __all__ = ["NotCached", "ParseCache", "parse_cache"]
 DB_NAME = "parsed-v1.sqlite"
 MAX_ENTRIES = 200_000
 MAX_DB_BYTES = 256 << 20
-MAX_VALUE_BYTES = 256 << 10  # a bigger result is parsed each time: the cache stays small
+MAX_VALUE_BYTES = 4 << 20  # a bigger result is parsed each time (a 1 MB CDK template pickles to about 3 MB)
 LOCK_TIMEOUT_S = 0.2
 
 # The modules whose code builds, or whose classes define, what is stored; any change to one of
