@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 _SCHEMA_FILE = Path(__file__).with_name("rule_schema.json")
+# Rule targets that are items of the inventory (engine.api.targets): an empty inventory has none.
+# The other target, "inventory", is the inventory itself.
+ITEM_TARGETS = frozenset({"key", "policy", "unit", "parse-error"})
 
 
 class RuleError(Exception):
