@@ -76,8 +76,8 @@ def terraform_callers(targets: set[Path], boundary: Path, max_bytes: int = MAX_F
     full scan sees (the file is text-searched, not parsed: this runs on every commit). Only regular
     files within ``max_bytes`` are read (a FIFO named ``x.tf`` would block, a huge one exhaust memory),
     with escapes decoded as Terraform decodes them (``source = "\u002e./kms"``)."""
-    from .loaders.sniff import unescaped
-    from .loaders.terraform.sources import LOCAL_SOURCE
+    from .loaders.escapes import unescaped
+    from .loaders.terraform.prefilter import LOCAL_SOURCE
 
     calls: dict[Path, set[Path]] = {}
     for directory, entries in _tf_dirs(boundary.resolve()):

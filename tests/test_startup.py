@@ -25,8 +25,8 @@ print("\\n".join(sorted(sys.modules)))
 """
 
 NOT_NEEDED = ("kmslint.model", "kmslint.engine.engine", "kmslint.engine.api", "kmslint.predicates", "kmslint.loaders.terraform.loader",
-              "kmslint.loaders.plan", "kmslint.loaders.cloudformation", "kmslint.parsecache", "kmslint.report.sarif", "kmslint.report.text",
-              "lark", "hcl2", "cfnlint", "sqlite3")
+              "kmslint.loaders.terraform.sources", "kmslint.loaders.sniff", "kmslint.loaders.plan", "kmslint.loaders.cloudformation",
+              "kmslint.parsecache", "kmslint.report.sarif", "kmslint.report.text", "lark", "hcl2", "cfnlint", "sqlite3")
 
 
 def imported(cwd: Path, cache: Path, *args: str) -> tuple[int, set[str]]:
