@@ -108,23 +108,32 @@ def terraform_callers(targets: set[Path], boundary: Path, max_bytes: int = MAX_F
 
 def _read_regular(entry: os.DirEntry[str], boundary: Path, max_bytes: int) -> Optional[bytes]:
     """The bytes of a regular file of at most ``max_bytes`` (through a symbolic link only if it stays
-    in ``boundary``), else None. The directory entry's type answers without a system call for the
-    plain files that are nearly all of a repository."""
+    in ``boundary``), else None. Nothing else is opened: a FIFO would block, a device act. The
+    directory entry's type answers without a system call for the plain files that are nearly all
+    of a repository, and the file is read with bare system calls (this runs on every file)."""
     try:
         if entry.is_symlink():
             if not Path(entry.path).resolve().is_relative_to(boundary):
                 return None  # a symlink out of the repository is never read
-            info = os.stat(entry.path)  # never blocks, even on a FIFO
-        elif entry.is_file(follow_symlinks=False):
-            info = entry.stat(follow_symlinks=False)
-        else:
+            if not stat.S_ISREG(os.stat(entry.path).st_mode):
+                return None
+        elif not entry.is_file(follow_symlinks=False):
             return None
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            return None  # the full scan reports it (KMS000); it cannot be a caller worth waiting for
-        with open(entry.path, "rb") as handle:
-            return handle.read()
+        fd = os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK)  # replaced by a FIFO since: still no wait
     except (OSError, RuntimeError, ValueError):
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None  # the full scan reports it (KMS000); it cannot be a caller worth waiting for
+        parts = []
+        while part := os.read(fd, info.st_size + 1):
+            parts.append(part)
+        return b"".join(parts)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _tf_dirs(top: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]]]]:

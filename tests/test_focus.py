@@ -170,5 +170,8 @@ def test_caller_search_reads_json_callers_and_links_that_stay_inside(tmp_path: P
     (elsewhere / "main.tf").write_text(call)
     (repo / "outside" / "main.tf").symlink_to(elsewhere / "main.tf")  # out of the repository: never read
     (repo / "dirlink").symlink_to(repo / "plain", target_is_directory=True)  # a linked folder is not walked
+    (repo / "piped").mkdir()
+    os.mkfifo(repo / "piped" / "pipe")
+    (repo / "piped" / "main.tf").symlink_to(repo / "piped" / "pipe")  # a link to a FIFO must not block the search
     found = terraform_callers({module.resolve()}, repo.resolve())
     assert [p.name for p in found] == ["json", "linked", "plain"]
