@@ -108,9 +108,9 @@ def terraform_callers(targets: set[Path], boundary: Path, max_bytes: int = MAX_F
 
 def _read_regular(entry: os.DirEntry[str], boundary: Path, max_bytes: int) -> Optional[bytes]:
     """The bytes of a regular file of at most ``max_bytes`` (through a symbolic link only if it stays
-    in ``boundary``), else None. Nothing else is opened: a FIFO would block, a device act. The
-    directory entry's type answers without a system call for the plain files that are nearly all
-    of a repository, and the file is read with bare system calls (this runs on every file)."""
+    in ``boundary``), else None. Nothing else is opened: opening a FIFO blocks, opening a device can
+    act on it. The directory entry's type answers without a system call for the plain files that are
+    nearly all of a repository, and the file is read with bare system calls (this runs on every file)."""
     try:
         if entry.is_symlink():
             if not Path(entry.path).resolve().is_relative_to(boundary):
@@ -119,7 +119,7 @@ def _read_regular(entry: os.DirEntry[str], boundary: Path, max_bytes: int) -> Op
                 return None
         elif not entry.is_file(follow_symlinks=False):
             return None
-        fd = os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK)  # replaced by a FIFO since: still no wait
+        fd = os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put there since the listing: no wait either
     except (OSError, RuntimeError, ValueError):
         return None
     try:

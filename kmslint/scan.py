@@ -266,7 +266,7 @@ def _run(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Optional
         for r in selected_rules(rules, opts.config, opts.select, opts.ignore)
     ]
     findings, errors, unknowns = _evaluate(active, inv)
-    ignores = inv.ignores if inv is not None else ()
+    ignores, unchecked = (inv.ignores, inv.unchecked) if inv is not None else ((), ())
     used: set[tuple[str, int, str]] = set()
     kept, suppressed, problems = apply_suppressions(findings, root, ignores, used, boundary)
     commented = [(f.rel, f.path) for f in files if f.kind in COMMENT_KINDS and focus.keeps(f.rel)]
@@ -281,7 +281,7 @@ def _run(opts: ScanOptions, rules: Sequence[Rule]) -> tuple[ScanResult, Optional
         errors=tuple(errors),
         unknowns=explained,
         files_scanned=len(files),
-        unchecked=tuple(sorted(set((inv.unchecked if inv is not None else ()) + terragrunt) | _undecided(explained))),
+        unchecked=tuple(sorted(set(unchecked + terragrunt) | _undecided(explained))),
         warnings=tuple(warnings),
         config=_config_path(opts.config.source, root),
     )
