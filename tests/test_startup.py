@@ -85,3 +85,16 @@ def test_a_file_that_cannot_matter_still_gets_its_comment_warnings_and_summary(t
     assert report["findings"] == [] and report["suppressed"] == [] and report["unchecked"] == []
     assert [(e["path"], e["line"], e["level"]) for e in report["errors"]] == [("main.tf", 2, "warning")]
     assert report["config"] == ".kmslint.yaml"
+
+
+def test_item_targets_are_what_an_empty_inventory_has_none_of() -> None:
+    """The scan skips the engine when nothing was loaded only for rules over inventory items; this
+    ties that list to the engine's targets and the rule schema, so a new target cannot slip past it."""
+    from kmslint.engine.api import targets
+    from kmslint.engine.rules import ITEM_TARGETS
+    from kmslint.model.resources import Inventory
+
+    schema = json.loads((PROJECT / "kmslint" / "engine" / "rule_schema.json").read_text())
+    assert set(schema["properties"]["target"]["enum"]) == ITEM_TARGETS | {"inventory"}
+    assert all(targets(kind, Inventory()) == () for kind in ITEM_TARGETS)
+    assert targets("inventory", Inventory()) == (Inventory(),)
