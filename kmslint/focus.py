@@ -24,6 +24,9 @@ from .findings import Finding, ScanResult
 from .limits import MAX_FILE_BYTES
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
+# The caller search's reads: a FIFO put in place of a file since the listing does not block the open
+# (POSIX), and the bytes are not translated (Windows).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def _read_regular(entry: os.DirEntry[str], boundary: Path, max_bytes: int) -> Op
                 return None
         elif not entry.is_file(follow_symlinks=False):
             return None
-        fd = os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put there since the listing: no wait either
+        fd = os.open(entry.path, _READ_FLAGS)
     except (OSError, RuntimeError, ValueError):
         return None
     try:
