@@ -1,8 +1,9 @@
 """What a one-file (pre-commit) scan imports, checked in a fresh interpreter.
 
 Most commits change files that cannot matter to a KMS rule; for those the scan must not load the
-model, the rule engine, a loader or the parse cache (their import was most of the hook's time). This
-is not a timing test: it lists modules, so it fails the same way on a slow machine and a fast one.
+model, the rule engine, a loader or the parse cache (their import was most of the hook's time), nor
+PyYAML and JSON Schema for a configuration it has validated before. This is not a timing test: it
+lists modules, so it fails the same way on a slow machine and a fast one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ print("\\n".join(sorted(sys.modules)))
 
 NOT_NEEDED = ("kmslint.model", "kmslint.engine.engine", "kmslint.engine.api", "kmslint.predicates", "kmslint.loaders.terraform.loader",
               "kmslint.loaders.terraform.sources", "kmslint.loaders.sniff", "kmslint.loaders.plan", "kmslint.loaders.cloudformation",
-              "kmslint.parsecache", "kmslint.report.sarif", "kmslint.report.text", "lark", "hcl2", "cfnlint", "sqlite3")
+              "kmslint.parsecache", "kmslint.report.sarif", "kmslint.report.text", "lark", "hcl2", "cfnlint", "sqlite3",
+              "yaml", "jsonschema")
 
 
 def imported(cwd: Path, cache: Path, *args: str) -> tuple[int, set[str]]:
@@ -50,8 +52,9 @@ def test_a_file_that_cannot_matter_loads_no_model_engine_or_loader(tmp_path: Pat
     (queue / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
     (queue / "variables.tf").write_text('variable "name" {\n  default = "q"\n}\n')
     (keys / "kms.tf").write_text('resource "aws_kms_key" "k" {\n  enable_key_rotation = false\n}\n')
+    (repo / ".kmslint.yaml").write_text("rules:\n  KMS002: {min_days: 14}\n")
     cache = tmp_path / "cache"
-    for _ in range(2):  # the first run fills the rule catalog cache; the second is the hook's usual run
+    for _ in range(2):  # the first run caches the rule catalog and the configuration; the second is the hook's usual run
         code, modules = imported(queue, cache, "scan", "main.tf", "--format", "json")
     assert code == 0
     assert [m for m in NOT_NEEDED if loaded(modules, m)] == []
