@@ -12,7 +12,7 @@ from .exclude import excluded
 from .engine.rules import ITEM_TARGETS, Rule
 from .findings import Finding, ScanError, ScanResult, UnknownNote
 from .focus import focus_for
-from .limits import MAX_PLAN_BYTES, Limits, too_deep, too_large
+from .limits import MAX_PLAN_BYTES, Limits, nesting_violation, too_deep, too_large
 from .repository import repository_root
 from .suppress import apply_suppressions, metadata_warnings, suppression_warnings
 from .terragrunt import terragrunt_unchecked
@@ -66,7 +66,7 @@ def load_inventory(
             tf_by_dir.setdefault(f.path.parent, []).append(f.path)
         elif f.kind == "tfvars":
             tfvars_by_dir.setdefault(f.path.parent, []).append(f.path)
-        else:
+        elif not (prefilter and f.kind == "cloudformation" and _template_cannot_matter(f, limits)):
             others.append((f, None))
     if tf_by_dir and prefilter:  # a plan's directory stays: its keys pair with that HCL
         tf_by_dir = relevant_directories(tf_by_dir, boundary, frozenset(f.path.parent for f in files if f.kind == "plan"))
@@ -115,6 +115,20 @@ def _loaded(
         plans = [f for f in files if f.kind == "plan"]
         paired = inv.merge(Inventory(parse_errors=tuple(ParseError(Location(f.rel, 1, 1), _stopped("pairing", exc)) for f in plans)))
     return _with_policy_errors(paired)
+
+
+def _template_cannot_matter(f: SourceFile, limits: Limits) -> bool:
+    """A CloudFormation template that reads, decodes and nests within the limit, and that the text
+    check shows declares no key, alias or monitoring: ``_load_data_file`` gives it an empty inventory.
+    Known before loading, a scan whose other files cannot matter either loads no model (a pre-commit
+    run on a template without KMS). Anything else, a problem included, goes the usual way."""
+    from .loaders.sniff import template_matters
+
+    try:
+        text = f.path.read_bytes().decode("utf-8-sig")
+        return nesting_violation(text, limits.max_nesting_depth) is None and not template_matters(text)
+    except Exception:  # noqa: BLE001 - unreadable, not UTF-8, or a Python limit: loading it reports it
+        return False
 
 
 def _stopped(doing: str, exc: BaseException) -> str:

@@ -66,6 +66,21 @@ def test_a_file_that_cannot_matter_loads_no_model_engine_or_loader(tmp_path: Pat
     assert loaded(modules, "kmslint.model") and loaded(modules, "kmslint.engine.engine")
 
 
+def test_a_template_without_kms_loads_no_model_and_a_broken_one_is_still_reported(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    queue = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+    (tmp_path / "queue.yaml").write_text(queue)
+    (tmp_path / "deep.yaml").write_text(queue + "  Deep:\n    Type: AWS::SQS::Queue\n    Properties: " + "[" * 150 + "]" * 150 + "\n")
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        code, modules = imported(tmp_path, cache, "scan", "queue.yaml", "--format", "json")
+    assert code == 0 and [m for m in NOT_NEEDED if loaded(modules, m)] == ["kmslint.loaders.sniff"]  # it tells templates apart
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PROJECT), os.environ.get("PYTHONPATH", "")]), XDG_CACHE_HOME=str(cache))
+    proc = subprocess.run([sys.executable, "-m", "kmslint", "scan", "deep.yaml", "--format", "json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert [(f["rule_id"], f["path"], f["line"]) for f in json.loads(proc.stdout)["findings"]] == [("KMS000", "deep.yaml", 7)]
+
+
 def test_a_file_that_cannot_matter_still_gets_its_comment_warnings_and_summary(tmp_path: Path) -> None:
     """The short way (no model, no engine) reports what the full way reports: a misspelt
     suppression comment in the file, the files counted, the configuration named."""
