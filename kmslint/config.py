@@ -99,6 +99,18 @@ def _tomllib() -> Any:
 
 
 def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        content = pyproject.read_bytes()
+    except OSError:
+        return False
+    # Most pyproject.toml files are not ours: without the word, or an escape that could spell it,
+    # there is no [tool.kmslint] table, and importing tomllib (about 10 ms) is not needed. One read
+    # and cached before had the table (only a configuration that validated is cached).
+    if b"kmslint" not in content and b"\\" not in content:
+        return False
+    entry = _cache_entry(pyproject, content)
+    if entry is not None and entry.is_file():
+        return True
     tomllib = _tomllib()
     if tomllib is None:
         return False

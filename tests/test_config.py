@@ -206,3 +206,22 @@ def test_a_damaged_cache_entry_is_replaced(tmp_path: Path, monkeypatch: pytest.M
         entry.write_text(damage, "utf-8")
         assert load_config(tmp_path, path) == expected
     assert load_config(tmp_path, path).limits.max_file_bytes == 2 * 1024 * 1024
+
+
+def test_a_pyproject_table_spelt_with_escapes_is_still_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml", '[tool."kms\\u006cint"]\nfail-on = "note"\n')
+    assert load_config(tmp_path).fail_on == "note"
+
+
+def test_a_cached_pyproject_configuration_needs_no_toml_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kmslint.config
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')  # not ours: passed over without reading TOML
+    write(tmp_path / "pyproject.toml", '[tool.kmslint]\nfail-on = "error"\n')
+    first = load_config(tmp_path / "sub")
+    monkeypatch.setattr(kmslint.config, "_tomllib", lambda: pytest.fail("TOML read again"))
+    assert load_config(tmp_path / "sub") == first and first.fail_on == "error"
