@@ -72,6 +72,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
+    """What a configuration file says, with the defaults for what it leaves out."""
+
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: tuple[str, ...] = ()
     levels: Mapping[str, str] = field(default_factory=dict)

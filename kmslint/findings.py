@@ -67,6 +67,8 @@ class UnknownNote:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """Everything one scan reports."""
+
     findings: tuple[Finding, ...] = ()
     suppressed: tuple[Finding, ...] = ()
     errors: tuple[ScanError, ...] = ()

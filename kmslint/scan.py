@@ -28,6 +28,8 @@ COMMENT_KINDS = frozenset({"terraform", "tfvars", "cloudformation"})  # formats 
 
 @dataclass(frozen=True)
 class ScanOptions:
+    """What to scan, and how (the command line's ``scan`` options)."""
+
     paths: tuple[Path, ...]
     root: Path
     config: Config = field(default_factory=Config)

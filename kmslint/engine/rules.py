@@ -22,6 +22,8 @@ class RuleError(Exception):
 
 @dataclass(frozen=True)
 class Parameter:
+    """A rule parameter as its rule file declares it: type, default, bounds."""
+
     name: str
     type: str
     description: str
@@ -45,6 +47,8 @@ class Check:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalog (``rules/KMSnnn-name.yaml``): metadata, target, checks, parameters."""
+
     id: str
     name: str
     title: str
