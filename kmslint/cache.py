@@ -1,4 +1,4 @@
-"""A per-user cache directory for derived data that is safe to lose (validated rules, grammar)."""
+"""A per-user cache directory for derived data that is safe to lose (validated rules and configuration, grammar)."""
 
 from __future__ import annotations
 

@@ -157,7 +157,7 @@ def _explain(rules: Sequence[Rule], rule_id: str, stdout: TextIO, stderr: TextIO
 
 def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stderr: TextIO) -> int:
     from .config import load_config, with_rule_ids
-    from .scan import ScanOptions, run_scan
+    from .scan import ScanOptions, scan_result
 
     paths = tuple(Path(p) for p in args.paths)
     root = scan_root(paths)
@@ -173,7 +173,7 @@ def _scan(args: argparse.Namespace, rules: Sequence[Rule], stdout: TextIO, stder
         _rule_ids("--ignore", args.ignore, rules), max(1, args.jobs), not args.no_prefilter, tuple(args.exclude),
         args.report_unused_suppressions,
     )
-    result, _inv = run_scan(opts, rules)
+    result = scan_result(opts, rules)
     _warn(result, stderr)
     if args.write_baseline:
         from .baseline import write_baseline
@@ -215,6 +215,8 @@ def _check_file_arguments(args: argparse.Namespace, paths: Sequence[Path], root:
 
 
 def _warn(result: ScanResult, stderr: TextIO) -> None:
+    if not result.warnings:
+        return
     from .report.text import escape
 
     for w in result.warnings:

@@ -72,6 +72,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
+    """What a configuration file says, with the defaults for what it leaves out."""
+
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: tuple[str, ...] = ()
     levels: Mapping[str, str] = field(default_factory=dict)
@@ -99,6 +101,18 @@ def _tomllib() -> Any:
 
 
 def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        content = pyproject.read_bytes()
+    except OSError:
+        return False
+    # Most pyproject.toml files are not ours: without the word, or an escape that could spell it,
+    # there is no [tool.kmslint] table, and importing tomllib (about 10 ms) is not needed. One read
+    # and cached before had the table (only a configuration that validated is cached).
+    if b"kmslint" not in content and b"\\" not in content:
+        return False
+    entry = _cache_entry(pyproject, content)
+    if entry is not None and entry.is_file():
+        return True
     tomllib = _tomllib()
     if tomllib is None:
         return False
@@ -245,6 +259,11 @@ def validate_shape(data: Any, source: str) -> None:
 def config_from_data(data: Mapping[str, Any], source: str = "") -> Config:
     """A :class:`Config` from an already-parsed mapping (validated here)."""
     validate_shape(data, source or "configuration")
+    return _built(data, source)
+
+
+def _built(data: Mapping[str, Any], source: str) -> Config:
+    """A :class:`Config` from a mapping that passed :func:`validate_shape`."""
     rules: Mapping[str, Mapping[str, Any]] = data.get("rules") or {}
     return Config(
         select=tuple(data.get("select", ())),
@@ -271,7 +290,83 @@ def load_config(scan_root: Path, explicit: Optional[Path] = None) -> Config:
     path = explicit or find_config(scan_root)
     if path is None:
         return Config()
-    return config_from_data(read_raw(path), source=str(path))
+    return _load_file(path)
+
+
+# --- the validated configuration, cached ---------------------------------------------------------
+# Reading a configuration imports PyYAML (or tomllib) and JSON Schema: about 0.08 s, most of a
+# pre-commit run on a file without KMS. As with the rule catalog (engine/rules.py), a configuration
+# that passed validation is kept per user (kmslint.cache), keyed by its bytes, its format and the
+# schema, so the next run reads JSON instead. The data holds no path (``source`` and ``exclude_base``
+# come from where the file is), and what JSON cannot hold exactly (a YAML date) is not cached. A
+# configuration with a mistake is never cached: its error is reported every time.
+
+_CACHE_FORMAT = "config-cache-1"
+
+
+def _load_file(path: Path) -> Config:
+    try:
+        content = path.read_bytes()
+    except OSError:
+        content = None  # read_raw reports it
+    entry = _cache_entry(path, content) if content is not None else None
+    cached = _read_cached(entry) if entry is not None else None
+    if cached is not None:
+        try:
+            return _built(cached, str(path))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            pass  # a damaged entry: read the file, and write the entry again
+    data = read_raw(path)
+    config = config_from_data(data, source=str(path))
+    if entry is not None and content is not None:
+        _store(entry, data, path, content)
+    return config
+
+
+def _cache_entry(path: Path, content: bytes) -> Optional[Path]:
+    import hashlib
+    import json
+
+    from . import __version__
+    from .cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    kind = "toml" if path.name == PYPROJECT else "yaml"
+    header = "\0".join((_CACHE_FORMAT, __version__, kind, json.dumps(SCHEMA, sort_keys=True)))
+    digest = hashlib.sha256(header.encode() + b"\0" + content).hexdigest()[:24]
+    return folder / f"config-{digest}.json"
+
+
+def _read_cached(entry: Path) -> Optional[dict[str, Any]]:
+    import json
+
+    try:
+        data = json.loads(entry.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # absent or damaged: read the file
+    return data if isinstance(data, dict) else None
+
+
+def _store(entry: Path, data: Any, path: Path, content: bytes) -> None:
+    import json
+    import os
+
+    try:
+        text = json.dumps(data)
+    except (TypeError, ValueError):
+        return  # a value JSON cannot hold: this configuration is read the long way each time
+    if json.loads(text) != data:
+        return  # JSON would change it (an integer key becomes a string)
+    try:
+        if path.read_bytes() != content:
+            return  # changed while it was read: the data may not be this content's
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # caching is an optimisation only
 
 
 # --- checking against the rule catalog -----------------------------------------------------------

@@ -27,6 +27,8 @@ class Skipped:
 
 @dataclass(frozen=True)
 class SourceFile:
+    """A file to scan, and which loader reads it."""
+
     path: Path  # absolute
     rel: str  # relative to the scan root, forward slashes
     kind: str  # terraform (.tf, .tf.json) | tfvars (.tfvars, .tfvars.json) | cloudformation | policy | plan

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .model.resources import Unchecked
-from .model.values import Location
+if TYPE_CHECKING:  # annotations only: a scan in which no file can matter never loads the model
+    from .model.resources import Unchecked
+    from .model.values import Location
 
 LEVELS = ("note", "warning", "error")
 LEVEL_RANK = {"none": 99, "note": 0, "warning": 1, "error": 2}
@@ -66,6 +67,8 @@ class UnknownNote:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """Everything one scan reports."""
+
     findings: tuple[Finding, ...] = ()
     suppressed: tuple[Finding, ...] = ()
     errors: tuple[ScanError, ...] = ()

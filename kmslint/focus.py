@@ -24,6 +24,9 @@ from .findings import Finding, ScanResult
 from .limits import MAX_FILE_BYTES
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
+# The caller search's reads: a FIFO put in place of a file since the listing does not block the open
+# (POSIX), and the bytes are not translated (Windows).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -76,22 +79,21 @@ def terraform_callers(targets: set[Path], boundary: Path, max_bytes: int = MAX_F
     full scan sees (the file is text-searched, not parsed: this runs on every commit). Only regular
     files within ``max_bytes`` are read (a FIFO named ``x.tf`` would block, a huge one exhaust memory),
     with escapes decoded as Terraform decodes them (``source = "\u002e./kms"``)."""
-    from .loaders.sniff import unescaped
-    from .loaders.terraform.sources import LOCAL_SOURCE
+    from .loaders.escapes import unescaped
+    from .loaders.terraform.prefilter import LOCAL_SOURCE
 
     calls: dict[Path, set[Path]] = {}
-    for directory, names in _tf_dirs(boundary):
-        for name in names:
+    for directory, entries in _tf_dirs(boundary.resolve()):
+        for entry in entries:
+            data = _read_regular(entry, boundary, max_bytes)
+            # A local source is a string that starts with a dot. Without a backslash nothing is
+            # decoded, and UTF-8 never hides ASCII inside a longer sequence: a file without the
+            # bytes '".' calls no local module (nearly every file).
+            if data is None or (b'".' not in data and b"\\" not in data):
+                continue
             try:
-                path = directory / name
-                # ``directory`` is resolved and inside (os.walk follows no link): only a link can lead out.
-                if path.is_symlink() and not path.resolve().is_relative_to(boundary):
-                    continue  # a symlink out of the repository is never read
-                info = path.stat()  # never blocks, even on a FIFO
-                if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-                    continue  # the full scan reports it (KMS000); it cannot be a caller worth waiting for
-                text = unescaped(path.read_bytes().decode("utf-8-sig"))
-            except (OSError, RuntimeError, UnicodeDecodeError, ValueError):
+                text = unescaped(data.decode("utf-8-sig"))
+            except UnicodeDecodeError:
                 continue
             for src in LOCAL_SOURCE.findall(text):
                 try:
@@ -107,14 +109,62 @@ def terraform_callers(targets: set[Path], boundary: Path, max_bytes: int = MAX_F
     return sorted(found)
 
 
-def _tf_dirs(boundary: Path) -> Iterator[tuple[Path, list[str]]]:
+def _read_regular(entry: os.DirEntry[str], boundary: Path, max_bytes: int) -> Optional[bytes]:
+    """The bytes of a regular file of at most ``max_bytes`` (through a symbolic link only if it stays
+    in ``boundary``), else None. Nothing else is opened: opening a FIFO blocks, opening a device can
+    act on it. The directory entry's type answers without a system call for the plain files that are
+    nearly all of a repository, and the file is read with bare system calls (this runs on every file)."""
+    try:
+        if entry.is_symlink():
+            if not Path(entry.path).resolve().is_relative_to(boundary):
+                return None  # a symlink out of the repository is never read
+            if not stat.S_ISREG(os.stat(entry.path).st_mode):
+                return None
+        elif not entry.is_file(follow_symlinks=False):
+            return None
+        fd = os.open(entry.path, _READ_FLAGS)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None  # the full scan reports it (KMS000); it cannot be a caller worth waiting for
+        parts = []
+        while part := os.read(fd, info.st_size + 1):
+            parts.append(part)
+        return b"".join(parts)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _tf_dirs(top: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]]]]:
+    """``(directory, its *.tf and *.tf.json entries)`` under ``top``, as ``os.walk`` finds them: no
+    link to a directory is followed, so with ``top`` resolved every directory is real and inside."""
     from .discover import SKIP_DIRS
 
-    for dirpath, dirnames, filenames in os.walk(boundary):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        names = [n for n in filenames if n.endswith((".tf", ".tf.json"))]
+    todo = [top]
+    while todo:
+        directory = todo.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        names = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not entry.is_symlink():
+                    todo.append(directory / entry.name)
+            elif entry.name.endswith((".tf", ".tf.json")):
+                names.append(entry)
         if names:
-            yield Path(dirpath).resolve(), names
+            yield directory, names
 
 
 def terraform_siblings(files: Iterable[Path], root: Optional[Path] = None) -> list[Path]:

@@ -38,10 +38,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
-from .model.resources import ParseError
-from .model.values import Location
+if TYPE_CHECKING:  # built only for a file over a limit: checking one within the limits loads no model
+    from .model.resources import ParseError
 
 __all__ = [
     "MAX_ANALYSIS_STEPS",
@@ -165,10 +165,17 @@ def check_depth(text: str, max_depth: int = MAX_NESTING_DEPTH) -> Optional[str]:
 def too_large(rel: str, path: Union[str, Path], max_bytes: int = MAX_FILE_BYTES) -> Optional[ParseError]:
     """The KMS000 for a file over the size limit (call before reading it), or None."""
     found = size_violation(path, max_bytes)
-    return ParseError(Location(rel, found.line, found.column), found.reason) if found else None
+    return _parse_error(rel, found) if found else None
 
 
 def too_deep(rel: str, text: str, max_depth: int = MAX_NESTING_DEPTH) -> Optional[ParseError]:
     """The KMS000 for text nested beyond the limit (call before parsing it), or None."""
     found = nesting_violation(text, max_depth)
-    return ParseError(Location(rel, found.line, found.column), found.reason) if found else None
+    return _parse_error(rel, found) if found else None
+
+
+def _parse_error(rel: str, found: Violation) -> ParseError:
+    from .model.resources import ParseError
+    from .model.values import Location
+
+    return ParseError(Location(rel, found.line, found.column), found.reason)

@@ -22,12 +22,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from .engine.rules import Rule
 from .findings import Finding, ScanWarning, Suppression
-from .model.resources import Ignore
 from .sources import SourceCache
+
+if TYPE_CHECKING:  # annotations only: the loaders that find ignores load the model
+    from .model.resources import Ignore
 
 NO_REASON_PREFIX = "suppression without a reason: "
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .discover import SKIP_DIRS, link_rel
-from .model.resources import Unchecked
-from .model.values import Location
+
+if TYPE_CHECKING:
+    from .model.resources import Unchecked
 
 NAME = "terragrunt.hcl"
 REASON = (
@@ -36,10 +37,11 @@ def _found(start: Path) -> Iterator[Path]:
 
 def terragrunt_unchecked(paths: Iterable[Path], root: Path) -> Iterator[Unchecked]:
     """An Unchecked item for each ``terragrunt.hcl`` under ``paths`` (explicit files count too)."""
-    seen: set[str] = set()
-    for start in paths:
-        for found in _found(start):
-            rel = link_rel(found, root)
-            if rel not in seen:
-                seen.add(rel)
-                yield Unchecked(Location(rel, 1, 1), REASON)
+    found = dict.fromkeys(link_rel(f, root) for start in paths for f in _found(start))
+    if not found:
+        return  # the common case: no model needed
+    from .model.resources import Unchecked
+    from .model.values import Location
+
+    for rel in found:
+        yield Unchecked(Location(rel, 1, 1), REASON)

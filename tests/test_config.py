@@ -155,3 +155,73 @@ def test_enum_parameters_are_checked(rules: tuple[Rule, ...]) -> None:
     validate_against_rules(config_from_data({"rules": {scoped.id: {"scope": "repository"}}}), [scoped])
     with pytest.raises(ConfigError, match="'org' is not one of unit, repository"):
         validate_against_rules(config_from_data({"rules": {scoped.id: {"scope": "org"}}}), [scoped])
+
+
+# --- the validated configuration is cached by content ---------------------------------------------
+
+
+def cache_entries(cache: Path) -> list[Path]:
+    return sorted((cache / "kmslint").glob("config-*.json"))
+
+
+def test_a_validated_configuration_is_cached_and_each_file_keeps_its_own_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = "fail-on: note\nexclude: ['examples/*']\nrules:\n  KMS002: {min_days: 30, level: warning}\n"
+    one, two = write(tmp_path / "one" / ".kmslint.yaml", text), write(tmp_path / "two" / ".kmslint.yaml", text)
+    first = load_config(one.parent, one)
+    assert len(cache_entries(tmp_path / "cache")) == 1
+    again, other = load_config(one.parent, one), load_config(two.parent, two)  # both from the cache entry
+    assert again == first and first.fail_on == "note" and first.params == {"KMS002": {"min_days": 30}}
+    assert (other.source, other.exclude_base) == (str(two), str(two.parent.resolve()))  # never the first file's
+    assert other.levels == first.levels and other.exclude == first.exclude
+
+
+def test_a_changed_configuration_is_read_again_and_a_wrong_one_never_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = write(tmp_path / ".kmslint.yaml", "fail-on: note\n")
+    assert load_config(tmp_path, path).fail_on == "note"
+    write(path, "fail-on: error\n")
+    assert load_config(tmp_path, path).fail_on == "error"
+    write(path, "fail_on: error\n")
+    for _ in range(2):  # reported every time, from the file
+        with pytest.raises(ConfigError, match="fail_on: unknown key"):
+            load_config(tmp_path, path)
+    assert len(cache_entries(tmp_path / "cache")) == 2
+
+
+def test_what_json_cannot_hold_is_read_from_the_file_each_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = write(tmp_path / ".kmslint.yaml", "rules:\n  KMS002: {since: 2024-01-31}\n")  # a YAML date
+    first, second = load_config(tmp_path, path), load_config(tmp_path, path)
+    assert first == second and str(first.params["KMS002"]["since"]) == "2024-01-31"
+    assert cache_entries(tmp_path / "cache") == []
+
+
+def test_a_damaged_cache_entry_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = write(tmp_path / "pyproject.toml", '[tool.kmslint]\nfail-on = "error"\nmax-file-size-mb = 2\n')
+    expected = load_config(tmp_path, path)
+    [entry] = cache_entries(tmp_path / "cache")
+    for damage in ("{not json", '{"max-file-size-mb": "two"}', "[]"):
+        entry.write_text(damage, "utf-8")
+        assert load_config(tmp_path, path) == expected
+    assert load_config(tmp_path, path).limits.max_file_bytes == 2 * 1024 * 1024
+
+
+def test_a_pyproject_table_spelt_with_escapes_is_still_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml", '[tool."kms\\u006cint"]\nfail-on = "note"\n')
+    assert load_config(tmp_path).fail_on == "note"
+
+
+def test_a_cached_pyproject_configuration_needs_no_toml_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kmslint.config
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')  # not ours: passed over without reading TOML
+    write(tmp_path / "pyproject.toml", '[tool.kmslint]\nfail-on = "error"\n')
+    first = load_config(tmp_path / "sub")
+    monkeypatch.setattr(kmslint.config, "_tomllib", lambda: pytest.fail("TOML read again"))
+    assert load_config(tmp_path / "sub") == first and first.fail_on == "error"

@@ -151,3 +151,27 @@ def test_caller_search_reads_only_regular_files_within_the_limit_and_decodes_esc
     os.mkfifo(tmp_path / "fifo" / "main.tf")  # opening it would block until a writer came
     found = terraform_callers({module.resolve()}, tmp_path.resolve(), max_bytes=1000)
     assert [p.name for p in found] == ["escaped", "plain"]
+
+
+def test_caller_search_reads_json_callers_and_links_that_stay_inside(tmp_path: Path) -> None:
+    from kmslint.focus import terraform_callers
+
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    module = repo / "modules" / "kms"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text('resource "aws_kms_key" "k" {}\n')
+    call = 'module "k" {\n  source = "../modules/kms"\n}\n'
+    for name in ("plain", "json", "linked", "outside"):
+        (repo / name).mkdir()
+    (repo / "plain" / "main.tf").write_text(call)
+    (repo / "json" / "main.tf.json").write_text('{"module": {"k": {"source": "../modules/kms"}}}')
+    (repo / "linked" / "main.tf").symlink_to(repo / "plain" / "main.tf")  # inside: read, resolved from its own folder
+    elsewhere.mkdir()
+    (elsewhere / "main.tf").write_text(call)
+    (repo / "outside" / "main.tf").symlink_to(elsewhere / "main.tf")  # out of the repository: never read
+    (repo / "dirlink").symlink_to(repo / "plain", target_is_directory=True)  # a linked folder is not walked
+    (repo / "piped").mkdir()
+    os.mkfifo(repo / "piped" / "pipe")
+    (repo / "piped" / "main.tf").symlink_to(repo / "piped" / "pipe")  # a link to a FIFO must not block the search
+    found = terraform_callers({module.resolve()}, repo.resolve())
+    assert [p.name for p in found] == ["json", "linked", "plain"]

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 _SCHEMA_FILE = Path(__file__).with_name("rule_schema.json")
+# Rule targets that are items of the inventory (engine.api.targets): an empty inventory has none.
+# The other target, "inventory", is the inventory itself.
+ITEM_TARGETS = frozenset({"key", "policy", "unit", "parse-error"})
 
 
 class RuleError(Exception):
@@ -19,6 +22,8 @@ class RuleError(Exception):
 
 @dataclass(frozen=True)
 class Parameter:
+    """A rule parameter as its rule file declares it: type, default, bounds."""
+
     name: str
     type: str
     description: str
@@ -42,6 +47,8 @@ class Check:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalog (``rules/KMSnnn-name.yaml``): metadata, target, checks, parameters."""
+
     id: str
     name: str
     title: str

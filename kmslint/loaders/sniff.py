@@ -14,19 +14,9 @@ from __future__ import annotations
 
 import re
 
+from .escapes import unescaped
+
 __all__ = ["looks_like_cloudformation", "looks_like_key_policy", "looks_like_plan", "template_matters", "unescaped"]
-
-_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2}))")
-
-
-def _char(match: "re.Match[str]") -> str:
-    code = int(match.group(1) or match.group(2) or match.group(3), 16)
-    return chr(code) if code <= 0x10FFFF else match.group(0)
-
-
-def unescaped(text: str) -> str:
-    """``text`` with its hexadecimal escapes decoded (one linear pass; unchanged without a backslash)."""
-    return _ESCAPE.sub(_char, text) if "\\" in text else text
 
 _TEMPLATE_VERSION = re.compile(r"""["']?AWSTemplateFormatVersion["']?\s*:""")
 _RESOURCES = re.compile(r"""^(?:Resources|["']Resources["'])\s*:|"Resources"\s*:""", re.M)

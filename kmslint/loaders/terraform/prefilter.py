@@ -22,12 +22,13 @@ import re
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..sniff import unescaped
+from ..escapes import unescaped
 
 _DECLARES = re.compile(r"aws_kms_|aws_cloudwatch_(?:log_metric_filter|metric_alarm|event_)")
-# Not anchored to a line start, so one-line blocks (module "k" { source = "../k" }) count too.
-# Other "source" attributes that name a local file (aws_s3_object) resolve to no directory.
-_LOCAL_SOURCE = re.compile(r"\bsource\"?\s*[=:]\s*\"(\.\.?(?:/[^\"]*)?)\"")  # HCL or JSON syntax
+# A literal local source in a module call, found in text without parsing (here and in the focus
+# scan's caller search). Not anchored to a line start, so one-line blocks (module "k" { source = "../k" })
+# count too. Other "source" attributes that name a local file (aws_s3_object) resolve to no directory.
+LOCAL_SOURCE = re.compile(r"\bsource\"?\s*[=:]\s*\"(\.\.?(?:/[^\"]*)?)\"")  # HCL or JSON syntax
 # Any other literal source next to a module block: a registry or git module, which the loader follows
 # through .terraform/modules/modules.json or lists as not checked, so its caller must be parsed.
 _MODULE_BLOCK = re.compile(r"\bmodule\s+\"[^\"]*\"\s*\{|\"module\"\s*:")
@@ -66,7 +67,7 @@ def _scan(files: list[Path]) -> tuple[bool, list[str]]:
         named = "aws_kms_" in text or "aws_cloudwatch_" in text
         declares = declares or (named and _DECLARES.search(text) is not None) or (calls and _REMOTE_SOURCE.search(text) is not None)
         if calls:
-            sources.extend(_LOCAL_SOURCE.findall(text))
+            sources.extend(LOCAL_SOURCE.findall(text))
     return declares, sources
 
 

@@ -23,9 +23,6 @@ from typing import Optional, Union
 MODULES_JSON = Path(".terraform") / "modules" / "modules.json"
 MAX_MODULES_JSON_BYTES = 16 * 1024 * 1024
 # Terraform's registry address: [hostname/]namespace/name/provider, optionally with //subdir.
-# A literal local source in a module call, found in text without parsing (the focus scan's caller
-# search). The prefilter keeps its own copy of this pattern for its directory check.
-LOCAL_SOURCE = re.compile(r"\bsource\"?\s*[=:]\s*\"(\.\.?(?:/[^\"]*)?)\"")  # HCL or JSON syntax
 _REGISTRY = re.compile(r"^(?:[a-z0-9.-]+\.[a-z]+(?::\d+)?/)?[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9]+(?://.*)?$")
 
 
