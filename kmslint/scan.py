@@ -101,7 +101,7 @@ def _loaded(
 
     inv = Inventory()
     for f, oversized in others:
-        inv = inv.merge(Inventory(parse_errors=(oversized,)) if oversized is not None else _guarded_data_file(f, prefilter, limits))
+        inv = inv.merge(Inventory(parse_errors=(oversized,)) if oversized is not None else _guarded_data_file(f, limits))
     if tf_by_dir:
         from .loaders.terraform.loader import TerraformLoader  # lark and python-hcl2 load only when a directory can matter
 
@@ -122,9 +122,10 @@ def _loaded(
 
 def _template_cannot_matter(f: SourceFile, limits: Limits) -> bool:
     """A CloudFormation template that reads, decodes and nests within the limit, and that the text
-    check shows declares no key, alias or monitoring: ``_load_data_file`` gives it an empty inventory.
-    Known before loading, a scan whose other files cannot matter either loads no model (a pre-commit
-    run on a template without KMS). Anything else, a problem included, goes the usual way."""
+    check shows declares no key, alias or monitoring: it is set aside, unloaded (cfn-lint is the cost
+    of a template). Known before loading, a scan whose other files cannot matter either loads no
+    model (a pre-commit run on a template without KMS). Anything else, a problem included, is loaded
+    and reports it. This is the only place the CloudFormation text check is applied."""
     from .loaders.sniff import template_matters
 
     try:
@@ -138,14 +139,14 @@ def _stopped(doing: str, exc: BaseException) -> str:
     return f"analysis stopped: {doing} this file failed ({type(exc).__name__}); it was not checked"
 
 
-def _guarded_data_file(f: SourceFile, prefilter: bool, limits: Limits) -> Inventory:
+def _guarded_data_file(f: SourceFile, limits: Limits) -> Inventory:
     """One YAML/JSON file's inventory; any failure while loading it is its own KMS000 (issue 17: one
     file must never lose the other files' findings)."""
     from .model.resources import Inventory, ParseError
     from .model.values import Location
 
     try:
-        return _load_data_file(f, prefilter, limits)
+        return _load_data_file(f, limits)
     except Exception as exc:  # noqa: BLE001 - a loader bug or a Python limit (MemoryError, RecursionError) in one file
         return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), _stopped("loading", exc)),))
 
@@ -174,7 +175,7 @@ def _skipped_inventory(skipped: Sequence[Skipped], root: Path) -> Inventory:
     return Inventory(parse_errors=tuple(ParseError(Location(link_rel(s.path, root), 1, 1), s.reason) for s in skipped))
 
 
-def _load_data_file(f: SourceFile, prefilter: bool = True, limits: Limits = Limits()) -> Inventory:
+def _load_data_file(f: SourceFile, limits: Limits = Limits()) -> Inventory:
     from .model.resources import Inventory, ParseError
     from .model.values import Location
 
@@ -187,11 +188,7 @@ def _load_data_file(f: SourceFile, prefilter: bool = True, limits: Limits = Limi
         return Inventory(parse_errors=(ParseError(Location(f.rel, 1, 1), f"cannot read file: {exc.strerror or exc}"),))
     if f.kind != "plan" and (nested := too_deep(f.rel, text, limits.max_nesting_depth)) is not None:  # the plan decoder guards its own depth
         return Inventory(parse_errors=(nested,))
-    if f.kind == "cloudformation":
-        from .loaders.sniff import template_matters
-
-        if prefilter and not template_matters(text):
-            return Inventory()  # no key, alias or monitoring: skip the cost of cfn-lint
+    if f.kind == "cloudformation":  # with the prefilter, load_inventory has set aside templates that cannot matter
         from .loaders.cloudformation import load_template
 
         return load_template(f.rel, text)
