@@ -72,7 +72,7 @@ def hcl_parser() -> "Lark":
     from ...cache import cache_dir
 
     folder = cache_dir()
-    versions = (lark.__version__, getattr(hcl2, "__version__", "?"), sys.version_info[:2])
+    versions = (lark.__version__, getattr(hcl2, "__version__", "?"), sys.version_info[:2], "globals-v2")  # v2: how _dump_parser stores actions
     key = hashlib.sha256(f"{grammar}\0{versions}".encode()).hexdigest()[:20]
     cached = folder / f"hcl2-parser-{key}.pickle" if folder is not None else None
     if cached is not None:
@@ -95,47 +95,34 @@ def hcl_parser() -> "Lark":
     return parser
 
 
-def _lalr_actions() -> dict[str, Any]:
-    """lark compares parse actions by identity (``action is Shift``), so they must unpickle as
-    lark's own two objects, not as copies."""
-    from lark.parsers.lalr_analysis import Reduce, Shift
-
-    return {"Shift": Shift, "Reduce": Reduce}
-
-
 def _dump_parser(parser: "Lark", f: Any) -> None:
+    """Pickle the built parser. lark compares parse actions by identity (``action is Shift``), so
+    its two action objects are stored as references to lark's own (as globals: pickle then writes
+    each once, where a persistent id cost a Python call for each of the 26,000 table entries on
+    every load), and the regex module lark keeps in its lexer (``re``) as an import."""
+    import importlib
     import pickle
     import types
 
-    actions = {id(v): k for k, v in _lalr_actions().items()}
+    from lark.parsers import lalr_analysis
+
+    actions = {id(lalr_analysis.Shift): "Shift", id(lalr_analysis.Reduce): "Reduce"}
 
     class _Pickler(pickle.Pickler):
-        def persistent_id(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
-            if isinstance(obj, types.ModuleType):  # lark keeps its regex module (``re``) in the lexer
-                return ("module", obj.__name__)
+        def reducer_override(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
             if id(obj) in actions:
-                return ("action", actions[id(obj)])
-            return None
+                return actions[id(obj)]  # a global of obj's module, looked up by name on loading
+            if isinstance(obj, types.ModuleType):
+                return importlib.import_module, (obj.__name__,)
+            return NotImplemented
 
     _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
 
 
 def _load_parser(f: Any) -> Any:
-    import importlib
     import pickle
 
-    actions = _lalr_actions()
-
-    class _Unpickler(pickle.Unpickler):
-        def persistent_load(self, pid: Any) -> Any:  # noqa: ANN401 - pickle's protocol
-            kind, name = pid
-            if kind == "action":
-                return actions[name]
-            if kind == "module" and name in ("re", "regex"):
-                return importlib.import_module(name)
-            raise pickle.UnpicklingError(f"unexpected reference {pid!r}")
-
-    return _Unpickler(f).load()
+    return pickle.load(f)
 
 
 # A heredoc's opening line, and the padding Terraform allows around its closing marker: spaces and
