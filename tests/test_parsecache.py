@@ -132,3 +132,17 @@ def test_entries_refer_only_to_kmslint_producers_and_the_standard_library(tmp_pa
     outside = {(m, n) for m, n in found if m not in allowed and m.split(".")[0] not in sys.stdlib_module_names}
     assert not outside
     assert {m for m, _ in found} & allowed  # the check saw kmslint's own classes
+
+
+def test_the_oldest_entries_go_when_the_database_is_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kmslint.parsecache as parsecache
+
+    monkeypatch.setattr(parsecache, "MAX_ENTRIES", 4)
+    cache = ParseCache(tmp_path / DB_NAME)
+    keys = [ParseCache.key("hcl", f"f{i}.tf", 1, "x") for i in range(6)]
+    for i, key in enumerate(keys):  # one entry per scan, oldest first
+        cache.put(key, i)
+        cache.flush()
+    kept = [cache.get(key) for key in keys]
+    assert kept[-1] == 5 and kept[0] is None  # the newest stays, the oldest went
+    assert sum(v is not None for v in kept) <= 4

@@ -11,7 +11,7 @@ import pytest
 from kmslint.loaders.terraform import parallel
 from kmslint.loaders.terraform.blocks import SplitFile
 from kmslint.parsecache import parse_cache
-from tests.kmslint_script import fresh_python
+from kmslint_script import fresh_python
 
 KEY = 'resource "aws_kms_key" "k" {\n  deletion_window_in_days = 3\n}\n'
 BUCKET = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n'
