@@ -1,8 +1,9 @@
 """The named Python predicates rules may use (``check: {predicate: NAME}``).
 
 An explicit registry, so ``grep`` finds every predicate a rule can name. A predicate's module is
-imported the first time the predicate is called: a scan with no planned change never loads the
-plan predicates, and start-up time is what a pre-commit hook is judged by.
+imported the first time the predicate is called, so a scan loads only the predicates of the rules
+that run on something it found (start-up time is what a pre-commit hook is judged by; a scan in
+which no file can matter loads none).
 """
 
 from __future__ import annotations
