@@ -88,3 +88,26 @@ def test_files_the_cache_answers_are_not_sent_to_workers(own_cache: Path, tmp_pa
     assert [len(batch) for batch in sent] == [4]  # no second batch: the cache answered every file
     assert all(isinstance(warm[f], SplitFile) for f in files)
     assert {f: warm[f].blocks for f in files} == {f: cold[f].blocks for f in files}  # type: ignore[union-attr]
+
+
+def test_scans_running_at_once_share_the_cache_safely(tmp_path: Path) -> None:
+    """pre-commit runs a hook's batches of files in parallel processes: each must get its own
+    complete result while they read and write one cache, and a later scan must find it whole."""
+    import subprocess
+    import sys
+
+    from kmslint_script import PROJECT
+
+    repos = []
+    for i in range(4):
+        repo = tmp_path / f"repo{i}"
+        repo.mkdir()
+        (repo / "main.tf").write_text(KEY.replace('"k"', f'"k{i}"') + BUCKET * 20)
+        repos.append(repo)
+    env = {"PYTHONPATH": str(PROJECT), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    running = [subprocess.Popen([sys.executable, "-c", SCAN], cwd=r, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in repos]
+    done = [(p.communicate(), p.returncode) for p in running]
+    for i, ((out, err), code) in enumerate(done):
+        assert code == 1 and err == "" and f"aws_kms_key.k{i}" in out and '"KMS002"' in out, err
+    again = [fresh_python(SCAN, r, {"XDG_CACHE_HOME": str(tmp_path / "cache")}) for r in repos]
+    assert [a.stdout for a in again] == [out for (out, _), _ in done]
