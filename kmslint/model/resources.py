@@ -204,6 +204,19 @@ class MetricFilter:
     region: Value[Any] = _default("")  # see Trail.region
 
 
+# What CloudWatch assumes for an alarm setting the source leaves out (PutMetricAlarm), in one place:
+# every loader reads its format's names into these fields and falls back to these values.
+ALARM_DEFAULTS: dict[str, Any] = {
+    "dimensions": (),
+    "statistic": None,
+    "comparison": None,
+    "threshold": None,
+    "evaluation_periods": 1,
+    "datapoints_to_alarm": None,
+    "treat_missing_data": "missing",
+}
+
+
 @dataclass(frozen=True)
 class Alarm:
     address: str
@@ -214,13 +227,13 @@ class Alarm:
     actions: Value[Any]  # tuple of action ARNs; empty tuple: no action
     actions_enabled: Value[Any] = field(default_factory=lambda: Value(True, Location("", 1), Presence.DEFAULT))
     metric_filter: Value[Any] = _default("")  # address of the filter whose name is the metric (``.id``, ``!Ref``)
-    dimensions: Value[Any] = _default(())  # names of the dimensions the alarm asks for
-    statistic: Value[Any] = _default(None)  # Sum, SampleCount, Average, ...; None: extended or unknown
-    comparison: Value[Any] = _default(None)
-    threshold: Value[Any] = _default(None)
-    evaluation_periods: Value[Any] = _default(1)
-    datapoints_to_alarm: Value[Any] = _default(None)  # None: evaluation_periods
-    treat_missing_data: Value[Any] = _default("missing")
+    dimensions: Value[Any] = _default(ALARM_DEFAULTS["dimensions"])  # names of the dimensions the alarm asks for
+    statistic: Value[Any] = _default(ALARM_DEFAULTS["statistic"])  # Sum, SampleCount, Average, ...; None: extended or unknown
+    comparison: Value[Any] = _default(ALARM_DEFAULTS["comparison"])
+    threshold: Value[Any] = _default(ALARM_DEFAULTS["threshold"])
+    evaluation_periods: Value[Any] = _default(ALARM_DEFAULTS["evaluation_periods"])
+    datapoints_to_alarm: Value[Any] = _default(ALARM_DEFAULTS["datapoints_to_alarm"])  # None: evaluation_periods
+    treat_missing_data: Value[Any] = _default(ALARM_DEFAULTS["treat_missing_data"])
 
 
 READ_ONLY_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Mapping, Optional
 
-from ...model.resources import Alarm, EventRule, Inventory, LogGroup, MetricFilter, Trail
+from ...model.resources import ALARM_DEFAULTS, Alarm, EventRule, Inventory, LogGroup, MetricFilter, Trail
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool as _as_bool
 from .resolve import RNode, Resolver, Template, contains_unknown, plain
@@ -138,14 +138,15 @@ def _alarm_metric(props: RNode, header: Location) -> tuple[Value[Any], Value[Any
     return _value(metric[0].get("MetricName"), header, _text, None), _value(metric[0].get("Namespace"), header, _text, None)
 
 
-_ALARM_PROPS: tuple[tuple[str, str, Callable[[Any], Any], Any], ...] = (
-    ("dimensions", "Dimensions", _dimension_names, ()),
-    ("statistic", "Statistic", _text, None),
-    ("comparison", "ComparisonOperator", _text, None),
-    ("threshold", "Threshold", _scalar, None),
-    ("evaluation_periods", "EvaluationPeriods", _scalar, 1),
-    ("datapoints_to_alarm", "DatapointsToAlarm", _scalar, None),
-    ("treat_missing_data", "TreatMissingData", _text, "missing"),
+# Alarm fields (model.resources.ALARM_DEFAULTS when absent), the property, its conversion.
+_ALARM_PROPS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("dimensions", "Dimensions", _dimension_names),
+    ("statistic", "Statistic", _text),
+    ("comparison", "ComparisonOperator", _text),
+    ("threshold", "Threshold", _scalar),
+    ("evaluation_periods", "EvaluationPeriods", _scalar),
+    ("datapoints_to_alarm", "DatapointsToAlarm", _scalar),
+    ("treat_missing_data", "TreatMissingData", _text),
 )
 
 
@@ -164,7 +165,7 @@ def _alarm(tpl: Template, lid: str, props: RNode, header: Location) -> Inventory
     name, namespace = _alarm_metric(props, header)
     actions = _value(props.get("AlarmActions"), header, _actions, ())
     enabled = _value(props.get("ActionsEnabled"), header, _as_bool, True)
-    extra = {field: _value(props.get(prop), header, convert, default) for field, prop, convert, default in _ALARM_PROPS}
+    extra = {field: _value(props.get(prop), header, convert, ALARM_DEFAULTS[field]) for field, prop, convert in _ALARM_PROPS}
     alarm = Alarm(lid, tpl.rel, header, name, namespace, actions, enabled, metric_filter=_filter_ref(tpl, name), **extra)
     return Inventory(alarms=(alarm,))
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Optional
 
-from ...model.resources import Alarm, EventRule, EventTarget, Inventory, MetricFilter
+from ...model.resources import ALARM_DEFAULTS, Alarm, EventRule, EventTarget, Inventory, MetricFilter
 from ...model.values import UNKNOWN, Presence, Value
 from ..coerce import as_bool
 from ..terraform.convert import as_str
+from ..terraform.monitoring import ALARM_ARGS, dimension_names, scalar_text  # a plan's values carry the resource's argument names
 from .resources import PlanResource, Resolver
 
 __all__ = ["MONITORING_TYPES", "monitoring_of"]
@@ -52,38 +53,15 @@ def _transformation(res: PlanResource) -> tuple[Any, Any]:
     return first.get("name"), first.get("namespace")
 
 
-def _scalar(raw: Any) -> Any:
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return str(raw)
-    return as_str(raw)
-
-
-def _names(raw: Any) -> Any:
-    if raw is None:
-        return ()
-    return tuple(sorted(str(k) for k in raw)) if isinstance(raw, dict) else UNKNOWN
-
-
 def _metric_filter(res: PlanResource, unit: str) -> MetricFilter:
     name, namespace = _transformation(res)
     blocks = res.values.get("metric_transformation")
     first = blocks[0] if isinstance(blocks, list) and blocks and isinstance(blocks[0], dict) else {}
     return MetricFilter(
         res.address, unit, res.location, _value(res, res.raw("pattern"), default=""), _value(res, name), _value(res, namespace),
-        name=_value(res, res.raw("name")), metric_value=_value(res, first.get("value"), _scalar, "1"),
-        dimensions=_value(res, first.get("dimensions") or None, _names, ()),
+        name=_value(res, res.raw("name")), metric_value=_value(res, first.get("value"), scalar_text, "1"),
+        dimensions=_value(res, first.get("dimensions") or None, dimension_names, ()),
     )
-
-
-_ALARM_ARGS: tuple[tuple[str, str, Callable[[Any], Any], Any], ...] = (
-    ("dimensions", "dimensions", _names, ()),
-    ("statistic", "statistic", as_str, None),
-    ("comparison", "comparison_operator", as_str, None),
-    ("threshold", "threshold", _scalar, None),
-    ("evaluation_periods", "evaluation_periods", _scalar, 1),
-    ("datapoints_to_alarm", "datapoints_to_alarm", _scalar, None),
-    ("treat_missing_data", "treat_missing_data", as_str, "missing"),
-)
 
 
 def _alarm(res: PlanResource, unit: str, rs: Resolver) -> Alarm:
@@ -91,7 +69,7 @@ def _alarm(res: PlanResource, unit: str, rs: Resolver) -> Alarm:
     if name is None and res.values.get("metric_query"):
         name = namespace = UNKNOWN  # metric math: kmslint does not evaluate the queries
     ref = rs.reference(res, "metric_name", ("aws_cloudwatch_log_metric_filter",), ("id", "name")) if name is UNKNOWN else None
-    extra = {field: _value(res, res.raw(arg) if res.raw(arg) != "" else None, convert, default) for field, arg, convert, default in _ALARM_ARGS}
+    extra = {field: _value(res, res.raw(arg) if res.raw(arg) != "" else None, convert, ALARM_DEFAULTS[field]) for field, arg, convert in ALARM_ARGS}
     return Alarm(
         res.address,
         unit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ...model.resources import Alarm, EventRule, EventTarget, Inventory, KeyRegion, LogGroup, MetricFilter, Trail
+from ...model.resources import ALARM_DEFAULTS, Alarm, EventRule, EventTarget, Inventory, KeyRegion, LogGroup, MetricFilter, Trail
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool
 from .convert import as_str
@@ -175,7 +175,7 @@ def _actions(raw: Any) -> Any:
     return tuple(str(x) for x in raw if x is not None)
 
 
-def _names(raw: Any) -> Any:
+def dimension_names(raw: Any) -> Any:
     """The keys of a ``dimensions`` map: what an alarm must ask for to see the metric."""
     if raw is None:
         return ()
@@ -184,7 +184,7 @@ def _names(raw: Any) -> Any:
     return tuple(sorted(str(k) for k in raw))
 
 
-def _scalar(raw: Any) -> Any:
+def scalar_text(raw: Any) -> Any:
     """A number or string attribute as its text (``threshold = 1``, ``evaluation_periods = "1"``)."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return str(raw)
@@ -205,7 +205,7 @@ def _metric_filter(loader: "TerraformLoader", inst: Instance, block: Block, addr
         dims, dloc = _arg(loader, inst, mts[0], "dimensions")
     return MetricFilter(
         addr, unit, block.loc, _value(pattern, ploc, default=""), _value(name, nloc), _value(ns, nsloc),
-        name=_value(own, oloc), metric_value=_value(value, vloc, _scalar, "1"), dimensions=_value(dims, dloc, _names, ()),
+        name=_value(own, oloc), metric_value=_value(value, vloc, scalar_text, "1"), dimensions=_value(dims, dloc, dimension_names, ()),
         log_group=_value(group, gloc, _log_group_name, UNKNOWN), region=region_of(loader, inst, block),
     )
 
@@ -225,21 +225,23 @@ def _alarm(loader: "TerraformLoader", inst: Instance, block: Block, addr: str, u
     actions, aloc = _arg(loader, inst, block, "alarm_actions")
     enabled, eloc = _arg(loader, inst, block, "actions_enabled")
     ref = _filter_ref(name)
-    extra = {field: _value(*_arg(loader, inst, block, arg), convert, default) for field, arg, convert, default in _ALARM_ARGS}
+    extra = {field: _value(*_arg(loader, inst, block, arg), convert, ALARM_DEFAULTS[field]) for field, arg, convert in ALARM_ARGS}
     return Alarm(
         addr, unit, block.loc, _value(name, nloc), _value(ns, nsloc), _value(actions, aloc, _actions, ()), _value(enabled, eloc, as_bool, True),
         metric_filter=Value(ref, nloc) if ref else Value("", nloc, Presence.DEFAULT), **extra,
     )
 
 
-_ALARM_ARGS: tuple[tuple[str, str, Any, Any], ...] = (
-    ("dimensions", "dimensions", _names, ()),
-    ("statistic", "statistic", as_str, None),
-    ("comparison", "comparison_operator", as_str, None),
-    ("threshold", "threshold", _scalar, None),
-    ("evaluation_periods", "evaluation_periods", _scalar, 1),
-    ("datapoints_to_alarm", "datapoints_to_alarm", _scalar, None),
-    ("treat_missing_data", "treat_missing_data", as_str, "missing"),
+# Alarm fields (model.resources.ALARM_DEFAULTS when absent), the resource's argument, its conversion;
+# a plan's values use the same argument names (loaders/plan/monitoring.py).
+ALARM_ARGS: tuple[tuple[str, str, Any], ...] = (
+    ("dimensions", "dimensions", dimension_names),
+    ("statistic", "statistic", as_str),
+    ("comparison", "comparison_operator", as_str),
+    ("threshold", "threshold", scalar_text),
+    ("evaluation_periods", "evaluation_periods", scalar_text),
+    ("datapoints_to_alarm", "datapoints_to_alarm", scalar_text),
+    ("treat_missing_data", "treat_missing_data", as_str),
 )
 
 
