@@ -189,6 +189,10 @@ def _default(value: Any) -> Any:
     return field(default_factory=lambda: Value(value, Location("", 1), Presence.DEFAULT))
 
 
+# What CloudWatch Logs assumes for a metric filter's transformation the source leaves out.
+FILTER_DEFAULTS: dict[str, Any] = {"metric_value": "1", "dimensions": ()}
+
+
 @dataclass(frozen=True)
 class MetricFilter:
     address: str
@@ -198,8 +202,8 @@ class MetricFilter:
     metric_name: Value[Any]
     namespace: Value[Any]
     name: Value[Any] = _default(None)  # the filter's own name (Terraform ``id``, CloudFormation ``Ref``)
-    metric_value: Value[Any] = _default("1")  # what one matching event adds: a number, or ``$.field``
-    dimensions: Value[Any] = _default(())  # names of the metric's dimensions; () when it has none
+    metric_value: Value[Any] = _default(FILTER_DEFAULTS["metric_value"])  # what one matching event adds: a number, or ``$.field``
+    dimensions: Value[Any] = _default(FILTER_DEFAULTS["dimensions"])  # names of the metric's dimensions; () when it has none
     log_group: Value[Any] = _default(UNKNOWN)  # the log group's name
     region: Value[Any] = _default("")  # see Trail.region
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Mapping, Optional
 
-from ...model.resources import ALARM_DEFAULTS, Alarm, EventRule, Inventory, LogGroup, MetricFilter, Trail
+from ...model.resources import ALARM_DEFAULTS, FILTER_DEFAULTS, Alarm, EventRule, Inventory, LogGroup, MetricFilter, Trail
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool as _as_bool
 from .resolve import RNode, Resolver, Template, contains_unknown, plain
@@ -116,8 +116,8 @@ def _metric_filter(tpl: Template, lid: str, props: RNode, header: Location) -> I
     else:
         name = _value(first.get("MetricName") if first else None, header, _text, None)
         namespace = _value(first.get("MetricNamespace") if first else None, header, _text, None)
-        value = _value(first.get("MetricValue") if first else None, header, _scalar, "1")
-        dims = _value(first.get("Dimensions") if first else None, header, _dimension_names, ())
+        value = _value(first.get("MetricValue") if first else None, header, _scalar, FILTER_DEFAULTS["metric_value"])
+        dims = _value(first.get("Dimensions") if first else None, header, _dimension_names, FILTER_DEFAULTS["dimensions"])
     pattern = _value(props.get("FilterPattern"), header, _text, "")
     own = _value(props.get("FilterName"), header, _text, UNKNOWN)  # absent: CloudFormation generates one
     group = _value(props.get("LogGroupName"), header, lambda v: _group_identity(tpl, v), UNKNOWN)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Optional
 
-from ...model.resources import ALARM_DEFAULTS, Alarm, EventRule, EventTarget, Inventory, MetricFilter
+from ...model.resources import ALARM_DEFAULTS, FILTER_DEFAULTS, Alarm, EventRule, EventTarget, Inventory, MetricFilter
 from ...model.values import UNKNOWN, Presence, Value
 from ..coerce import as_bool
 from ..terraform.convert import as_str
@@ -59,8 +59,8 @@ def _metric_filter(res: PlanResource, unit: str) -> MetricFilter:
     first = blocks[0] if isinstance(blocks, list) and blocks and isinstance(blocks[0], dict) else {}
     return MetricFilter(
         res.address, unit, res.location, _value(res, res.raw("pattern"), default=""), _value(res, name), _value(res, namespace),
-        name=_value(res, res.raw("name")), metric_value=_value(res, first.get("value"), scalar_text, "1"),
-        dimensions=_value(res, first.get("dimensions") or None, dimension_names, ()),
+        name=_value(res, res.raw("name")), metric_value=_value(res, first.get("value"), scalar_text, FILTER_DEFAULTS["metric_value"]),
+        dimensions=_value(res, first.get("dimensions") or None, dimension_names, FILTER_DEFAULTS["dimensions"]),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ...model.resources import ALARM_DEFAULTS, Alarm, EventRule, EventTarget, Inventory, KeyRegion, LogGroup, MetricFilter, Trail
+from ...model.resources import ALARM_DEFAULTS, FILTER_DEFAULTS, Alarm, EventRule, EventTarget, Inventory, KeyRegion, LogGroup, MetricFilter, Trail
 from ...model.values import UNKNOWN, Location, Presence, Value
 from ..coerce import as_bool
 from .convert import as_str
@@ -205,7 +205,7 @@ def _metric_filter(loader: "TerraformLoader", inst: Instance, block: Block, addr
         dims, dloc = _arg(loader, inst, mts[0], "dimensions")
     return MetricFilter(
         addr, unit, block.loc, _value(pattern, ploc, default=""), _value(name, nloc), _value(ns, nsloc),
-        name=_value(own, oloc), metric_value=_value(value, vloc, scalar_text, "1"), dimensions=_value(dims, dloc, dimension_names, ()),
+        name=_value(own, oloc), metric_value=_value(value, vloc, scalar_text, FILTER_DEFAULTS["metric_value"]), dimensions=_value(dims, dloc, dimension_names, FILTER_DEFAULTS["dimensions"]),
         log_group=_value(group, gloc, _log_group_name, UNKNOWN), region=region_of(loader, inst, block),
     )
 
